@@ -1,0 +1,95 @@
+"""Domain exceptions. Each one maps to one gRPC status in `services/errors.py`.
+
+    IvorygrpcError
+    ├── InvalidArguments      bad or missing arguments (field violations)
+    ├── InvalidPageToken      a page token that is not ours or not for this query
+    ├── NotFound              unknown instrument, method or record
+    ├── InstrumentFailed      the instrument method raised
+    ├── InstrumentResultInvalid  the method returned something its annotation forbids
+    └── DeckError             the deck cannot be served (start-up only)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+
+class IvorygrpcError(Exception):
+    """Base of every domain error; `reason` is a stable UPPER_SNAKE code."""
+
+    reason = "INTERNAL"
+
+    def __init__(self, message: str, *, metadata: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.metadata: dict[str, str] = dict(metadata or {})
+
+
+@dataclass(frozen=True)
+class FieldViolation:
+    """One problem with one request field (`field` is a dotted path)."""
+
+    field: str
+    description: str
+
+
+class InvalidArguments(IvorygrpcError):
+    """One or more arguments are missing, unknown or of the wrong type."""
+
+    reason = "INVALID_ARGUMENT"
+
+    def __init__(self, violations: Sequence[FieldViolation]) -> None:
+        self.violations = tuple(violations)
+        text = "; ".join(f"{v.field}: {v.description}" for v in self.violations)
+        super().__init__(f"invalid arguments: {text}")
+
+
+class InvalidPageToken(IvorygrpcError):
+    """The page token was not issued by this server for this query."""
+
+    reason = "INVALID_PAGE_TOKEN"
+
+    def __init__(self) -> None:
+        super().__init__("page_token is not valid for this request")
+
+
+class NotFound(IvorygrpcError):
+    """A named resource does not exist."""
+
+    def __init__(self, resource_type: str, name: str, *, reason: str) -> None:
+        self.resource_type = resource_type
+        self.resource_name = name
+        self.reason = reason
+        super().__init__(f"{resource_type} {name!r} not found")
+
+
+class InstrumentFailed(IvorygrpcError):
+    """The instrument method raised; the call record holds the error too."""
+
+    reason = "INSTRUMENT_ERROR"
+
+    def __init__(self, instrument: str, method: str, error_type: str, error_message: str,
+                 call_id: str) -> None:
+        super().__init__(
+            f"{instrument}.{method} raised {error_type}: {error_message}",
+            metadata={
+                "instrument": instrument,
+                "method": method,
+                "exception_type": error_type,
+                "exception_message": error_message[:1000],
+                "call_id": call_id,
+            },
+        )
+
+
+class InstrumentResultInvalid(IvorygrpcError):
+    """The method returned a value its return annotation does not allow."""
+
+    reason = "INSTRUMENT_RESULT_INVALID"
+
+
+class DeckError(IvorygrpcError):
+    """The deck cannot be served (raised at start-up, never over the wire)."""
+
+    reason = "DECK_INVALID"
