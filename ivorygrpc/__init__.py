@@ -1,0 +1,38 @@
+"""ivorygrpc: serve a Python lab deck as typed gRPC services.
+
+    import ivorygrpc
+    ivorygrpc.run(__name__)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from ivorygrpc.annotations import Range, Unit, block
+
+__all__ = ["Range", "Unit", "__version__", "block", "run"]
+__version__ = "0.1.0"
+
+
+def run(module_name: str, *, host: str = "127.0.0.1", port: int = 50051,
+        data_dir: str | Path = "ivorygrpc_data", exclude: Iterable[str] = ()) -> None:
+    """Serve the deck module `module_name` (usually `__name__`) until interrupted.
+
+    Does nothing when the deck is being loaded by `ivorygrpc serve`, which
+    serves it itself.
+    """
+    from ivorygrpc.config import ServerConfig
+    from ivorygrpc.runtime import configure_logging, loading_deck, serve
+
+    if loading_deck():
+        return
+    configure_logging()
+    config = ServerConfig(deck=sys.modules[module_name], host=host, port=port,
+                          data_dir=Path(data_dir), exclude=tuple(exclude))
+    try:
+        asyncio.run(serve(config))
+    except KeyboardInterrupt:
+        pass

@@ -1,0 +1,65 @@
+"""The `ivorygrpc` command line: `serve DECK.py` and `protos export DECK.py`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ivorygrpc.config import ServerConfig
+from ivorygrpc.errors import DeckError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ivorygrpc", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve a deck file as gRPC services")
+    serve.add_argument("deck", type=Path, help="the deck's Python file")
+    serve.add_argument("--host", default="127.0.0.1", help="bind address (default loopback)")
+    serve.add_argument("--port", type=int, default=50051)
+    serve.add_argument("--data-dir", type=Path, default=Path("ivorygrpc_data"))
+    serve.add_argument("--no-ui", action="store_true", help="do not start the browser UI")
+    serve.add_argument("--ui-port", type=int, default=8000)
+
+    protos = commands.add_parser("protos", help="schema files")
+    protos_commands = protos.add_subparsers(dest="protos_command", required=True)
+    export = protos_commands.add_parser("export", help="write .proto files and a descriptor set")
+    export.add_argument("deck", type=Path)
+    export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--data-dir", type=Path, default=Path("ivorygrpc_data"),
+                        help="where the field-number lock file lives (same as the server's)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `ivorygrpc` command."""
+    from ivorygrpc.runtime import configure_logging, load_deck, serve
+
+    args = _parser().parse_args(argv)
+    configure_logging()
+    try:
+        module = load_deck(args.deck)
+        if args.command == "serve":
+            config = ServerConfig(deck=module, host=args.host, port=args.port,
+                                  data_dir=args.data_dir)
+            asyncio.run(serve(config))
+        else:
+            from ivorygrpc.export import write_export
+            from ivorygrpc.server import build_deck
+
+            _, schema = build_deck(ServerConfig(deck=module, data_dir=args.data_dir))
+            for path in write_export(schema, args.out):
+                print(path)
+    except (OSError, DeckError) as exc:
+        print(f"ivorygrpc: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""Server configuration."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+DATABASE_URL_ENV = "IVORYGRPC_DATABASE_URL"
+SECRET_FILE = "server.secret"
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Everything `create_server` needs."""
+
+    deck: ModuleType
+    host: str = "127.0.0.1"
+    port: int = 50051
+    data_dir: Path = Path("ivorygrpc_data")
+    database_url: str | None = None  # default: $IVORYGRPC_DATABASE_URL, else SQLite in data_dir
+    exclude: tuple[str, ...] = field(default_factory=tuple)
+
+    def resolved_database_url(self) -> str | None:
+        """The explicit URL, else the environment's, else None (SQLite in the data folder)."""
+        return self.database_url or os.environ.get(DATABASE_URL_ENV) or None
+
+
+def server_secret(data_dir: Path) -> bytes:
+    """A per-installation random secret (page tokens), created once, owner-only."""
+    path = data_dir / SECRET_FILE
+    if path.exists():
+        return path.read_bytes()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(value)
+    return value

@@ -1,0 +1,1 @@
+"""The only place that inspects user objects: introspect -> model -> descriptors."""

@@ -1,0 +1,51 @@
+"""Runs deck operations: `async def` methods are awaited on the event loop,
+blocking ones run in a worker thread; calls to one instrument are serialised,
+calls to different instruments may overlap."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+
+class Dispatcher:
+    """The name -> callable table plus one lock per instrument."""
+
+    def __init__(self, targets: Mapping[tuple[str, str], Callable[..., Any]],
+                 max_threads: int | None = None) -> None:
+        self._targets = dict(targets)
+        instruments = {name for name, _ in self._targets}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._executor = ThreadPoolExecutor(
+            max_workers=max_threads or max(4, len(instruments)),
+            thread_name_prefix="ivorygrpc-instrument",
+        )
+
+    def lock(self, instrument: str) -> asyncio.Lock:
+        """The lock that serialises calls to `instrument` (created in the running loop)."""
+        lock = self._locks.get(instrument)
+        if lock is None:
+            lock = self._locks[instrument] = asyncio.Lock()
+        return lock
+
+    async def call(self, instrument: str, operation: str, args: tuple[Any, ...],
+                   kwargs: Mapping[str, Any]) -> Any:
+        """Run one operation, waiting for earlier calls to the same instrument."""
+        target = self._targets[(instrument, operation)]
+        async with self.lock(instrument):
+            if inspect.iscoroutinefunction(target):
+                return await target(*args, **kwargs)
+            loop = asyncio.get_running_loop()
+            result = await loop.run_in_executor(
+                self._executor, functools.partial(target, *args, **kwargs))
+            if inspect.isawaitable(result):
+                result = await result
+            return result
+
+    def close(self) -> None:
+        """Stop the worker threads (running calls finish first)."""
+        self._executor.shutdown(wait=True, cancel_futures=True)

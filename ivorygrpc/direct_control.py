@@ -1,0 +1,148 @@
+"""Direct control: one path for typed deck rpcs and `ControlService.CallMethod`.
+
+Validation and conversion happen first (a bad request changes nothing), then
+the call is recorded, dispatched, and its outcome recorded. A `request_id`
+makes a call idempotent per caller: a retry waits for or replays the first
+call instead of moving hardware twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from google.protobuf import message
+
+from ivorygrpc.deck.codec import BoundCall, OperationCodec, message_to_json, result_to_json
+from ivorygrpc.deck.dispatch import Dispatcher
+from ivorygrpc.deck.encode import ResultMismatch
+from ivorygrpc.deck.introspect import Deck
+from ivorygrpc.errors import (
+    FieldViolation,
+    InstrumentFailed,
+    InstrumentResultInvalid,
+    InvalidArguments,
+    NotFound,
+)
+from ivorygrpc.schema import Schema
+from ivorygrpc.store import CallRecord, Store
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+MAX_REQUEST_ID = 200
+
+
+class DirectControl:
+    """Validates, records and dispatches direct calls."""
+
+    def __init__(self, deck: Deck, schema: Schema, store: Store, dispatcher: Dispatcher) -> None:
+        self.deck = deck
+        self.store = store
+        self.dispatcher = dispatcher
+        self.codecs: dict[tuple[str, str], OperationCodec] = {}
+        for inst in deck.spec.instruments:
+            for op in inst.operations:
+                request = schema.message_class(f"{inst.package}.{op.rpc}Request")
+                response = schema.message_class(f"{inst.package}.{op.rpc}Response")
+                self.codecs[(inst.name, op.name)] = OperationCodec(inst, op, request, response)
+        self._inflight: dict[tuple[str, str], asyncio.Future[CallRecord]] = {}
+
+    def codec(self, instrument: str, method: str) -> OperationCodec:
+        """The codec of `instrument.method`; raises NotFound."""
+        codec = self.codecs.get((instrument, method))
+        if codec is not None:
+            return codec
+        if self.deck.spec.instrument(instrument) is None:
+            raise NotFound("instrument", instrument, reason="INSTRUMENT_NOT_FOUND")
+        raise NotFound("method", f"{instrument}.{method}", reason="METHOD_NOT_FOUND")
+
+    async def call_typed(self, codec: OperationCodec, request: message.Message, caller: str,
+                         request_id: str = "") -> message.Message:
+        """Serve a typed deck rpc."""
+        bound = codec.from_request(request)
+        response, _ = await self._run(codec, bound, message_to_json(request), caller, request_id,
+                                      codec.to_response, codec.response_from_json)
+        return response
+
+    async def call_json(self, instrument: str, method: str, arguments: Mapping[str, Any],
+                        caller: str, request_id: str = "") -> tuple[Any, CallRecord]:
+        """Serve `CallMethod`: JSON-like arguments in, JSON-like result out."""
+        codec = self.codec(instrument, method)
+        bound = codec.from_json(arguments)
+
+        def shape(result: Any) -> Any:
+            codec.to_response(result)  # the same type check as the typed path
+            return result_to_json(result)
+
+        return await self._run(codec, bound, dict(arguments), caller, request_id, shape,
+                               lambda output: output)
+
+    async def _run(self, codec: OperationCodec, bound: BoundCall, arguments: dict[str, Any],
+                   caller: str, request_id: str, shape: Callable[[Any], T],
+                   replay: Callable[[Any], T]) -> tuple[T, CallRecord]:
+        _check_request_id(request_id)
+        inst, op = codec.instrument.name, codec.op.name
+        key = (caller, request_id)
+        if request_id and key in self._inflight:
+            first = await asyncio.shield(self._inflight[key])
+            return self._replay(first, inst, op, replay), first
+        record, created = await asyncio.to_thread(
+            self.store.calls.start, instrument=inst, method=op, arguments=arguments,
+            caller=caller, request_id=request_id)
+        if not created:
+            return self._replay(record, inst, op, replay), record
+        done: asyncio.Future[CallRecord] = asyncio.get_running_loop().create_future()
+        if request_id:
+            self._inflight[key] = done
+        try:
+            value, record = await self._execute(codec, bound, record.id, shape)
+            return value, record
+        finally:
+            if request_id:
+                self._inflight.pop(key, None)
+            if not done.done():
+                done.set_result(await asyncio.to_thread(self.store.calls.get, record.id) or record)
+
+    async def _execute(self, codec: OperationCodec, bound: BoundCall, call_id: str,
+                       shape: Callable[[Any], T]) -> tuple[T, CallRecord]:
+        inst, op = codec.instrument.name, codec.op.name
+        try:
+            result = await self.dispatcher.call(inst, op, bound.args, bound.kwargs)
+        except Exception as exc:  # the instrument's own failure: record it, keep serving
+            logger.warning("%s.%s raised %s: %s", inst, op, type(exc).__name__, exc)
+            await asyncio.to_thread(self.store.calls.finish, call_id, error_type=type(exc).__name__,
+                                    error_message=str(exc))
+            raise InstrumentFailed(inst, op, type(exc).__name__, str(exc), call_id) from exc
+        try:
+            value = shape(result)
+        except ResultMismatch as exc:
+            await asyncio.to_thread(self.store.calls.finish, call_id, error_type="ResultMismatch",
+                                    error_message=str(exc))
+            raise InstrumentResultInvalid(f"{inst}.{op} returned a value that does not match "
+                                          f"its annotation: {exc}",
+                                          metadata={"call_id": call_id}) from exc
+        record = await asyncio.to_thread(self.store.calls.finish, call_id,
+                                         output=result_to_json(result))
+        return value, record
+
+    @staticmethod
+    def _replay(record: CallRecord, inst: str, op: str, replay: Callable[[Any], T]) -> T:
+        if (record.instrument, record.method) != (inst, op):
+            raise InvalidArguments([FieldViolation(
+                "request_id", f"already used for {record.instrument}.{record.method}")])
+        if record.state == "failed":
+            raise InstrumentFailed(inst, op, record.error_type, record.error_message, record.id)
+        if record.state != "succeeded":
+            raise InvalidArguments([FieldViolation("request_id", "the first call is unfinished")])
+        try:
+            return replay(record.output)
+        except ResultMismatch as exc:
+            raise InstrumentResultInvalid(str(exc), metadata={"call_id": record.id}) from exc
+
+
+def _check_request_id(request_id: str) -> None:
+    if len(request_id) > MAX_REQUEST_ID:
+        raise InvalidArguments([FieldViolation(
+            "request_id", f"must be at most {MAX_REQUEST_ID} characters")])

@@ -1,0 +1,74 @@
+"""Running a server until SIGINT/SIGTERM, and loading a deck file."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import logging
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+from ivorygrpc.config import ServerConfig
+from ivorygrpc.server import create_server
+
+logger = logging.getLogger("ivorygrpc")
+_loading = False
+
+
+def loading_deck() -> bool:
+    """True while `load_deck` executes a deck file (its own `ivorygrpc.run` must not serve)."""
+    return _loading
+
+
+@contextlib.contextmanager
+def _deck_loading() -> Iterator[None]:
+    global _loading
+    _loading = True
+    try:
+        yield
+    finally:
+        _loading = False
+
+
+def load_deck(path: Path) -> ModuleType:
+    """Import a deck file as a module named after its stem (its folder joins sys.path)."""
+    path = path.resolve()
+    if not path.is_file():
+        raise FileNotFoundError(f"deck file {path} does not exist")
+    folder = str(path.parent)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    with _deck_loading():
+        spec.loader.exec_module(module)
+    return module
+
+
+async def serve(config: ServerConfig) -> None:
+    """Serve until SIGINT or SIGTERM, then shut down gracefully."""
+    server, port = await create_server(config)
+    await server.start()
+    host = config.host if ":" not in config.host else f"[{config.host}]"
+    logger.info("ivorygrpc serving deck %r on %s:%d (try: grpcurl -plaintext %s:%d list)",
+                server.deck.spec.name, host, port, host, port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    logger.info("ivorygrpc shutting down")
+    await server.stop(grace=5.0)
+
+
+def configure_logging() -> None:
+    """Readable INFO logs on stderr (only if the application configured none)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

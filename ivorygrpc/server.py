@@ -1,0 +1,100 @@
+"""Assembly of the grpc.aio server: deck services, ControlService, reflection, health."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1._async import HealthServicer
+
+from ivorygrpc.config import ServerConfig, server_secret
+from ivorygrpc.deck.descriptors import build_deck_files
+from ivorygrpc.deck.dispatch import Dispatcher
+from ivorygrpc.deck.fieldlock import LOCK_FILE, FieldLock
+from ivorygrpc.deck.introspect import Deck, introspect_module
+from ivorygrpc.deck.report import deck_report
+from ivorygrpc.direct_control import DirectControl
+from ivorygrpc.paging import PageTokens
+from ivorygrpc.schema import Schema, build_schema
+from ivorygrpc.services.control import ControlServicer
+from ivorygrpc.services.deck import deck_handlers
+from ivorygrpc.services.reflection import add_reflection
+from ivorygrpc.store import Store
+from ivorygrpc.v1 import control_service_pb2_grpc
+
+logger = logging.getLogger(__name__)
+
+
+def build_deck(config: ServerConfig) -> tuple[Deck, Schema]:
+    """Introspect the deck and build the schema, numbering fields from the lock file."""
+    deck = introspect_module(config.deck, exclude=config.exclude)
+    lock = FieldLock(config.data_dir / LOCK_FILE)
+    files = build_deck_files(deck.spec, lock)
+    lock.save()
+    return deck, build_schema(files)
+
+
+class IvorygrpcServer:
+    """A running (or ready) server and the resources it owns."""
+
+    def __init__(self, server: grpc.aio.Server, port: int, *, deck: Deck, schema: Schema,
+                 store: Store, dispatcher: Dispatcher, health: HealthServicer) -> None:
+        self.grpc = server
+        self.port = port
+        self.deck = deck
+        self.schema = schema
+        self.store = store
+        self._dispatcher = dispatcher
+        self._health = health
+
+    async def start(self) -> None:
+        """Start serving."""
+        await self.grpc.start()
+
+    async def stop(self, grace: float | None = 5.0) -> None:
+        """Refuse new calls, let running ones finish for `grace` seconds, release resources."""
+        await self._health.enter_graceful_shutdown()
+        await self.grpc.stop(grace)
+        await asyncio.to_thread(self._dispatcher.close)
+        self.store.close()
+
+    async def wait_for_termination(self) -> None:
+        """Block until the server stops."""
+        await self.grpc.wait_for_termination()
+
+
+async def create_server(config: ServerConfig) -> tuple[IvorygrpcServer, int]:
+    """Build the server for `config` and bind its port (0 picks a free one); not started."""
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    deck, schema = build_deck(config)
+    logger.info("%s", deck_report(deck.spec))
+    store = Store.open(config.resolved_database_url() or Store.sqlite_url(config.data_dir))
+    interrupted = store.calls.mark_interrupted()
+    if interrupted:
+        logger.warning("%d direct calls were running when the server stopped", interrupted)
+    dispatcher = Dispatcher(deck.targets)
+    control = DirectControl(deck, schema, store, dispatcher)
+    tokens = PageTokens(server_secret(config.data_dir))
+
+    server = grpc.aio.server()
+    control_service_pb2_grpc.add_ControlServiceServicer_to_server(
+        ControlServicer(control, schema, tokens), server)
+    server.add_generic_rpc_handlers(deck_handlers(control))
+    health = HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    add_reflection(server, schema)
+    for name in ["", *schema.service_names()]:
+        await health.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    address = f"[{config.host}]:{config.port}" if ":" in config.host else (
+        f"{config.host}:{config.port}")
+    try:
+        port = server.add_insecure_port(address)
+    except RuntimeError as exc:
+        store.close()
+        dispatcher.close()
+        raise OSError(f"cannot bind {address}: {exc}") from exc
+    return IvorygrpcServer(server, port, deck=deck, schema=schema, store=store,
+                           dispatcher=dispatcher, health=health), port

@@ -1,0 +1,109 @@
+"""The one table from domain exceptions to gRPC status codes (SPEC §1).
+
+Every error carries `google.rpc.ErrorInfo` (domain `ivorygrpc`, an
+UPPER_SNAKE reason); argument errors add `BadRequest.FieldViolation`s,
+not-found errors add `ResourceInfo`. Sent with grpcio-status.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, NoReturn, TypeVar
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from ivorygrpc.errors import (
+    DeckError,
+    InstrumentFailed,
+    InstrumentResultInvalid,
+    InvalidArguments,
+    InvalidPageToken,
+    IvorygrpcError,
+    NotFound,
+)
+
+DOMAIN = "ivorygrpc"
+logger = logging.getLogger(__name__)
+
+STATUS_CODES: dict[type[IvorygrpcError], grpc.StatusCode] = {
+    InvalidArguments: grpc.StatusCode.INVALID_ARGUMENT,
+    InvalidPageToken: grpc.StatusCode.INVALID_ARGUMENT,
+    NotFound: grpc.StatusCode.NOT_FOUND,
+    # The instrument was reached and its method raised: the operation was
+    # attempted and aborted; the client decides whether to retry after
+    # looking at the device (the call record holds the error).
+    InstrumentFailed: grpc.StatusCode.ABORTED,
+    InstrumentResultInvalid: grpc.StatusCode.INTERNAL,
+    DeckError: grpc.StatusCode.FAILED_PRECONDITION,
+}
+
+
+def status_code(exc: IvorygrpcError) -> grpc.StatusCode:
+    """The status code of a domain error (most specific class wins)."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS_CODES:
+            return STATUS_CODES[cls]
+    return grpc.StatusCode.INTERNAL
+
+
+def _pack(detail: Any) -> any_pb2.Any:
+    packed = any_pb2.Any()
+    packed.Pack(detail)
+    return packed
+
+
+def to_status(exc: IvorygrpcError) -> grpc.Status:
+    """The rich gRPC status for a domain error."""
+    code = status_code(exc)
+    details = [_pack(error_details_pb2.ErrorInfo(reason=exc.reason, domain=DOMAIN,
+                                                 metadata=exc.metadata))]
+    if isinstance(exc, InvalidArguments):
+        details.append(_pack(error_details_pb2.BadRequest(field_violations=[
+            error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+            for v in exc.violations])))
+    if isinstance(exc, NotFound):
+        details.append(_pack(error_details_pb2.ResourceInfo(
+            resource_type=exc.resource_type, resource_name=exc.resource_name,
+            description=exc.message)))
+    status = status_pb2.Status(code=code.value[0], message=exc.message, details=details)
+    return rpc_status.to_status(status)
+
+
+def internal_status() -> grpc.Status:
+    """A generic INTERNAL status that leaks nothing about the failure."""
+    info = error_details_pb2.ErrorInfo(reason="INTERNAL", domain=DOMAIN)
+    status = status_pb2.Status(code=code_pb2.INTERNAL, message="internal server error",
+                               details=[_pack(info)])
+    return rpc_status.to_status(status)
+
+
+async def abort(context: grpc.aio.ServicerContext, exc: Exception) -> NoReturn:
+    """Abort the rpc with the status for `exc` (logging unexpected errors)."""
+    if isinstance(exc, IvorygrpcError):
+        await context.abort_with_status(to_status(exc))
+    logger.exception("unexpected error", exc_info=exc)
+    await context.abort_with_status(internal_status())
+    raise AssertionError("unreachable")  # abort_with_status always raises
+
+
+Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
+
+
+def rpc_errors(handler: Handler) -> Handler:
+    """Decorate a unary servicer method: domain errors become rich statuses."""
+
+    @functools.wraps(handler)
+    async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        try:
+            return await handler(self, request, context)
+        except grpc.aio.AbortError:
+            raise
+        except Exception as exc:
+            await abort(context, exc)
+
+    return wrapper  # type: ignore[return-value]
