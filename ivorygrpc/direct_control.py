@@ -47,7 +47,7 @@ class DirectControl:
                 request = schema.message_class(f"{inst.package}.{op.rpc}Request")
                 response = schema.message_class(f"{inst.package}.{op.rpc}Response")
                 self.codecs[(inst.name, op.name)] = OperationCodec(inst, op, request, response)
-        self._inflight: dict[tuple[str, str], asyncio.Future[CallRecord]] = {}
+        self._inflight: dict[tuple[str, str], asyncio.Future[None]] = {}
 
     def codec(self, instrument: str, method: str) -> OperationCodec:
         """The codec of `instrument.method`; raises NotFound."""
@@ -86,24 +86,25 @@ class DirectControl:
         inst, op = codec.instrument.name, codec.op.name
         key = (caller, request_id)
         if request_id and key in self._inflight:
-            first = await asyncio.shield(self._inflight[key])
-            return self._replay(first, inst, op, replay), first
-        record, created = await asyncio.to_thread(
-            self.store.calls.start, instrument=inst, method=op, arguments=arguments,
-            caller=caller, request_id=request_id)
-        if not created:
-            return self._replay(record, inst, op, replay), record
-        done: asyncio.Future[CallRecord] = asyncio.get_running_loop().create_future()
-        if request_id:
+            await asyncio.shield(self._inflight[key])
+            found = await asyncio.to_thread(self.store.calls.find_by_request_id, *key)
+            if found is None:  # the first attempt failed before it was recorded
+                return await self._run(codec, bound, arguments, caller, request_id, shape, replay)
+            return self._replay(found, inst, op, replay), found
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if request_id:  # registered before the first await: a concurrent retry waits for us
             self._inflight[key] = done
         try:
-            value, record = await self._execute(codec, bound, record.id, shape)
-            return value, record
+            record, created = await asyncio.to_thread(
+                self.store.calls.start, instrument=inst, method=op, arguments=arguments,
+                caller=caller, request_id=request_id)
+            if not created:
+                return self._replay(record, inst, op, replay), record
+            return await self._execute(codec, bound, record.id, shape)
         finally:
             if request_id:
                 self._inflight.pop(key, None)
-            if not done.done():
-                done.set_result(await asyncio.to_thread(self.store.calls.get, record.id) or record)
+            done.set_result(None)
 
     async def _execute(self, codec: OperationCodec, bound: BoundCall, call_id: str,
                        shape: Callable[[Any], T]) -> tuple[T, CallRecord]:

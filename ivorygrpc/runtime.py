@@ -72,3 +72,4 @@ async def serve(config: ServerConfig) -> None:
 def configure_logging() -> None:
     """Readable INFO logs on stderr (only if the application configured none)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from importlib import resources
 
-from google.protobuf import descriptor_pb2, descriptor_pool, message, message_factory
+from google.protobuf import descriptor_pb2, descriptor_pool, duration_pb2, message, message_factory
+from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2
 from grpc_reflection.v1alpha import reflection_pb2
 
@@ -43,7 +44,9 @@ def _grpc_files() -> list[descriptor_pb2.FileDescriptorProto]:
     for method in v1.service[0].method:
         method.input_type = method.input_type.replace(".v1alpha.", ".v1.")
         method.output_type = method.output_type.replace(".v1alpha.", ".v1.")
-    return [_copy(health_pb2.DESCRIPTOR), v1alpha, v1]
+    # error_details lets reflection clients (grpcurl) decode our error details.
+    return [_copy(health_pb2.DESCRIPTOR), v1alpha, v1, _copy(duration_pb2.DESCRIPTOR),
+            _copy(error_details_pb2.DESCRIPTOR)]
 
 
 class Schema:

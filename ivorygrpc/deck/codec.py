@@ -51,8 +51,9 @@ class OperationCodec:
 
     def from_request(self, request: message.Message) -> BoundCall:
         """Decode a typed request; raises InvalidArguments listing every problem."""
-        violations = [FieldViolation(f"#{f.field_number}", "unknown field")
-                      for f in UnknownFieldSet(request)]
+        unknown = UnknownFieldSet(request)
+        violations = [FieldViolation(f"#{unknown[i].field_number}", "unknown field")
+                      for i in range(len(unknown))]
         values: dict[str, Any] = {}
         for p in self.op.params:
             present = (len(getattr(request, p.name)) > 0 if p.type.repeated
@@ -165,11 +166,13 @@ def _field_to_json(fd: descriptor.FieldDescriptor, value: Any) -> Any:
 
 def _value_to_json(fd: descriptor.FieldDescriptor, value: Any) -> Any:
     if fd.type == fd.TYPE_ENUM:
+        assert fd.enum_type is not None
         known = fd.enum_type.values_by_number.get(value)
         return known.name if known is not None else value
     if fd.type == fd.TYPE_BYTES:
         return base64.b64encode(value).decode("ascii")
     if fd.type == fd.TYPE_MESSAGE:
+        assert fd.message_type is not None
         name = fd.message_type.full_name
         if name in _JSON_TYPES or name == "google.protobuf.Timestamp":
             return json_format.MessageToDict(value)

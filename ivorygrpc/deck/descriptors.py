@@ -10,7 +10,7 @@ argument is told apart from a zero. Numbers come from the `FieldLock`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from google.protobuf import descriptor_pb2 as d
 
@@ -93,7 +93,8 @@ class _FileBuilder:
         pkg = f".{self.inst.package}"
         method = service.method.add(name=op.rpc, input_type=f"{pkg}.{op.rpc}Request",
                                     output_type=f"{pkg}.{op.rpc}Response")
-        ext = method.options.Extensions[options_pb2.operation]
+        ext: options_pb2.OperationOptions = method.options.Extensions[
+            options_pb2.operation]  # type: ignore[index]
         ext.python_name = op.python_name
         ext.kind = _OPERATION_KINDS[op.kind]
         ext.is_async = op.is_async
@@ -109,7 +110,7 @@ class _FileBuilder:
             result_doc += f" (Python result `{op.returns.python}`)"
         self._message(f"{op.rpc}Response", response, result_doc + ".", presence=False)
 
-    def _message(self, name: str, fields: list[tuple[str, TypeSpec, ParamSpec | None]],
+    def _message(self, name: str, fields: Sequence[tuple[str, TypeSpec, ParamSpec | None]],
                  doc: str, *, presence: bool) -> None:
         msg = self.file.message_type.add(name=name)
         index = len(self.file.message_type) - 1
@@ -210,7 +211,8 @@ class _FileBuilder:
 
 
 def _parameter_options(field: d.FieldDescriptorProto, param: ParamSpec) -> None:
-    ext = field.options.Extensions[options_pb2.parameter]
+    ext: options_pb2.ParameterOptions = field.options.Extensions[
+        options_pb2.parameter]  # type: ignore[index]  # grpc_tools' .pyi types extensions loosely
     ext.required = param.required
     if param.default is not MISSING:
         ext.default_json = json.dumps(to_jsonable(param.default))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime
 
-import grpc
 from google.protobuf import json_format
 
 from ivorygrpc.direct_control import DirectControl
@@ -13,13 +12,11 @@ from ivorygrpc.errors import FieldViolation, InvalidArguments, InvalidPageToken,
 from ivorygrpc.export import descriptor_set, proto_texts
 from ivorygrpc.paging import PageTokens, page_size
 from ivorygrpc.schema import Schema
-from ivorygrpc.services.context import caller_of
+from ivorygrpc.services.context import Context, caller_of
 from ivorygrpc.services.convert import call_record_message, instrument_message
 from ivorygrpc.services.errors import rpc_errors
 from ivorygrpc.v1 import control_service_pb2 as pb
 from ivorygrpc.v1 import control_service_pb2_grpc as pb_grpc
-
-Context = grpc.aio.ServicerContext
 
 
 class ControlServicer(pb_grpc.ControlServiceServicer):

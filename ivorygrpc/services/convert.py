@@ -42,7 +42,7 @@ _RETURN_KINDS = {
     ReturnKind.TUPLE: instrument_pb2.RETURN_KIND_TUPLE,
     ReturnKind.RECORD: instrument_pb2.RETURN_KIND_RECORD,
 }
-_CALL_STATES = {
+_CALL_STATES: dict[str, call_record_pb2.CallState] = {
     "running": call_record_pb2.CALL_STATE_RUNNING,
     "succeeded": call_record_pb2.CALL_STATE_SUCCEEDED,
     "failed": call_record_pb2.CALL_STATE_FAILED,
@@ -108,7 +108,8 @@ def call_record_message(record: CallRecord) -> call_record_pb2.CallRecord:
     """The `CallRecord` message of a stored record."""
     message = call_record_pb2.CallRecord(
         id=record.id, instrument=record.instrument, method=record.method, caller=record.caller,
-        request_id=record.request_id, state=_CALL_STATES.get(record.state, 0),
+        request_id=record.request_id,
+        state=_CALL_STATES.get(record.state, call_record_pb2.CALL_STATE_UNSPECIFIED),
         start_time=_timestamp(record.started_at))
     json_format.ParseDict(to_jsonable(record.arguments), message.arguments)
     if record.finished_at is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import grpc
 from google.protobuf.message import DecodeError
@@ -10,14 +11,14 @@ from google.protobuf.message import DecodeError
 from ivorygrpc.deck.codec import OperationCodec
 from ivorygrpc.direct_control import DirectControl
 from ivorygrpc.errors import FieldViolation, InvalidArguments
-from ivorygrpc.services.context import caller_of, request_id_of
+from ivorygrpc.services.context import Context, caller_of, request_id_of
 from ivorygrpc.services.errors import abort
 
-Unary = Callable[[bytes, grpc.aio.ServicerContext], Awaitable[bytes]]
+Unary = Callable[[bytes, Context], Awaitable[bytes]]
 
 
 def _handler(control: DirectControl, codec: OperationCodec) -> Unary:
-    async def handle(raw: bytes, context: grpc.aio.ServicerContext) -> bytes:
+    async def handle(raw: bytes, context: Context) -> bytes:
         try:
             try:
                 request = codec.request_cls.FromString(raw)
@@ -39,7 +40,7 @@ def deck_handlers(control: DirectControl) -> list[grpc.GenericRpcHandler]:
     """One generic handler per instrument service."""
     handlers: list[grpc.GenericRpcHandler] = []
     for inst in control.deck.spec.instruments:
-        methods = {
+        methods: dict[str, grpc.RpcMethodHandler[Any, Any]] = {
             op.rpc: grpc.unary_unary_rpc_method_handler(
                 _handler(control, control.codec(inst.name, op.name)))
             for op in inst.operations

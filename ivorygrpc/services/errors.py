@@ -26,6 +26,7 @@ from ivorygrpc.errors import (
     IvorygrpcError,
     NotFound,
 )
+from ivorygrpc.services.context import Context
 
 DOMAIN = "ivorygrpc"
 logger = logging.getLogger(__name__)
@@ -71,7 +72,8 @@ def to_status(exc: IvorygrpcError) -> grpc.Status:
             resource_type=exc.resource_type, resource_name=exc.resource_name,
             description=exc.message)))
     status = status_pb2.Status(code=code.value[0], message=exc.message, details=details)
-    return rpc_status.to_status(status)
+    result: grpc.Status = rpc_status.to_status(status)
+    return result
 
 
 def internal_status() -> grpc.Status:
@@ -79,10 +81,11 @@ def internal_status() -> grpc.Status:
     info = error_details_pb2.ErrorInfo(reason="INTERNAL", domain=DOMAIN)
     status = status_pb2.Status(code=code_pb2.INTERNAL, message="internal server error",
                                details=[_pack(info)])
-    return rpc_status.to_status(status)
+    result: grpc.Status = rpc_status.to_status(status)
+    return result
 
 
-async def abort(context: grpc.aio.ServicerContext, exc: Exception) -> NoReturn:
+async def abort(context: Context, exc: Exception) -> NoReturn:
     """Abort the rpc with the status for `exc` (logging unexpected errors)."""
     if isinstance(exc, IvorygrpcError):
         await context.abort_with_status(to_status(exc))
@@ -98,7 +101,7 @@ def rpc_errors(handler: Handler) -> Handler:
     """Decorate a unary servicer method: domain errors become rich statuses."""
 
     @functools.wraps(handler)
-    async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
+    async def wrapper(self: Any, request: Any, context: Context) -> Any:
         try:
             return await handler(self, request, context)
         except grpc.aio.AbortError:

@@ -31,9 +31,9 @@ async def test_exported_deck_passes_buf_lint(tmp_path: Path) -> None:
     assert len(deck_files) == 4
     args = [arg for name in deck_files for arg in ("--path", name)]
     result = await run(buf(), "lint", str(tmp_path / "out" / BINPB_NAME), *args,
-                       "--config", STANDARD)
+                       "--config", STANDARD, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    sources = await run(buf(), "lint", str(tmp_path / "out"), *args, "--config", STANDARD)
+    sources = await run(buf(), "lint", ".", *args, "--config", STANDARD, cwd=tmp_path / "out")
     assert sources.returncode == 0, sources.stdout + sources.stderr
 
 
@@ -50,6 +50,6 @@ async def test_buf_breaking_catches_a_changed_parameter_type(tmp_path: Path) -> 
     _export(deck, tmp_path / "new", tmp_path / "data")
     path = ["--path", "ivorygrpc/deck/pump/v1/pump.proto"]
     result = await run(buf(), "breaking", str(tmp_path / "new" / BINPB_NAME), *path,
-                       "--against", str(tmp_path / "old" / BINPB_NAME))
+                       "--against", str(tmp_path / "old" / BINPB_NAME), cwd=tmp_path)
     assert result.returncode != 0
     assert "rate" in result.stdout

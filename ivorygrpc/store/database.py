@@ -1,0 +1,88 @@
+"""Engine, sessions and migrations: `Store.open(url)` gives a ready database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+
+from ivorygrpc.store.calls import CallRepository
+from ivorygrpc.store.models import json_dumps
+
+DB_FILE = "ivorygrpc.db"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+                  "PRAGMA foreign_keys=ON", f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+
+class Store:
+    """The database of one server: its engine and repositories."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.calls = CallRepository(sessionmaker(engine, expire_on_commit=False))
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Connect to `url` and migrate the schema to the newest revision."""
+        engine = create_engine_for(url)
+        try:
+            upgrade(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine)
+
+    @staticmethod
+    def sqlite_url(data_dir: Path) -> str:
+        """The URL of the SQLite database in the data folder."""
+        path = (data_dir / DB_FILE).absolute()
+        return URL.create("sqlite+pysqlite", database=str(path)).render_as_string()
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def create_engine_for(url: str) -> Engine:
+    """An engine for `url`; SQLite gets its folder, WAL and sane pragmas."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, json_serializer=json_dumps, pool_pre_ping=True)
+    database = parsed.database or ""
+    memory = database in ("", ":memory:") or database.startswith("file::memory:")
+    if memory:
+        engine = create_engine(parsed, json_serializer=json_dumps, poolclass=StaticPool,
+                               connect_args={"check_same_thread": False})
+    else:
+        if not parsed.query.get("uri"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, json_serializer=json_dumps,
+                               connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply the package's Alembic migrations up to `revision` (no alembic.ini needed)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)

@@ -1,0 +1,1 @@
+"""Alembic migrations of the ivorygrpc database (applied by `Store.open`)."""

@@ -1,0 +1,103 @@
+"""ORM rows. Private to `ivorygrpc.store`: callers get `records` dataclasses."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    Index,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+WITH_REQUEST_ID = "request_id <> ''"  # the partial unique index: empty request_ids never clash
+
+
+def json_dumps(value: Any) -> str:
+    """JSON text as stored; non-finite floats become "NaN"/"Infinity"/"-Infinity"."""
+    try:
+        return json.dumps(value, allow_nan=False, separators=(",", ":"))
+    except ValueError:
+        return json.dumps(_finite(value), allow_nan=False, separators=(",", ":"))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores naive UTC text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass a timezone-aware value")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a constraint naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class CallRow(Base):
+    """A row of `call_records`."""
+
+    __tablename__ = "call_records"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    instrument: Mapped[str] = mapped_column(Text)
+    method: Mapped[str] = mapped_column(Text)
+    arguments: Mapped[dict[str, Any]] = mapped_column(JSON)
+    caller: Mapped[str] = mapped_column(Text)
+    request_id: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    output: Mapped[Any] = mapped_column(JSON(none_as_null=True), nullable=True)
+    error_type: Mapped[str] = mapped_column(Text)
+    error_message: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_call_records_started_at_id", "started_at", "id"),
+        Index("ix_call_records_instrument_started_at_id", "instrument", "started_at", "id"),
+        Index("ix_call_records_state", "state"),
+        Index("uq_call_records_caller_request_id", "caller", "request_id", unique=True,
+              sqlite_where=text(WITH_REQUEST_ID), postgresql_where=text(WITH_REQUEST_ID)),
+    )
