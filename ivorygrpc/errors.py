@@ -6,6 +6,11 @@
     ├── NotFound              unknown instrument, method or record
     ├── InstrumentFailed      the instrument method raised
     ├── InstrumentResultInvalid  the method returned something its annotation forbids
+    ├── AlreadyExists         a resource with that name exists
+    ├── StaleEtag             an update was based on an old version
+    ├── FailedPrecondition    the system is not in a state that allows the call
+    ├── Unauthenticated       no valid credentials
+    ├── PermissionDenied      valid credentials, not enough rights
     └── DeckError             the deck cannot be served (start-up only)
 """
 
@@ -93,3 +98,48 @@ class DeckError(IvorygrpcError):
     """The deck cannot be served (raised at start-up, never over the wire)."""
 
     reason = "DECK_INVALID"
+
+
+class AlreadyExists(IvorygrpcError):
+    """A resource with that name already exists."""
+
+    def __init__(self, resource_type: str, name: str, *, reason: str) -> None:
+        self.resource_type = resource_type
+        self.resource_name = name
+        self.reason = reason
+        super().__init__(f"{resource_type} {name!r} already exists")
+
+
+class StaleEtag(IvorygrpcError):
+    """The caller's etag does not match the current version."""
+
+    reason = "ETAG_MISMATCH"
+
+    def __init__(self, resource_type: str, name: str) -> None:
+        super().__init__(f"{resource_type} {name!r} changed since it was read (stale etag)")
+
+
+class FailedPrecondition(IvorygrpcError):
+    """The call is refused in the current state; `reason` says which rule."""
+
+    def __init__(self, message: str, *, reason: str,
+                 metadata: Mapping[str, str] | None = None) -> None:
+        self.reason = reason
+        super().__init__(message, metadata=metadata)
+
+
+class Unauthenticated(IvorygrpcError):
+    """No valid credentials (missing, malformed, expired or revoked token; bad login)."""
+
+    def __init__(self, message: str, *, reason: str = "UNAUTHENTICATED") -> None:
+        self.reason = reason
+        super().__init__(message)
+
+
+class PermissionDenied(IvorygrpcError):
+    """Valid credentials without the rights the call needs."""
+
+    def __init__(self, message: str, *, reason: str = "PERMISSION_DENIED",
+                 metadata: Mapping[str, str] | None = None) -> None:
+        self.reason = reason
+        super().__init__(message, metadata=metadata)

@@ -18,7 +18,12 @@ from google.protobuf import descriptor, json_format, message
 from google.protobuf.unknown_fields import UnknownFieldSet
 
 from ivorygrpc.deck.decode import (
-    Invalid, check_range, from_json, from_message_field, record_from_json, violation,
+    Invalid,
+    check_range,
+    from_json,
+    from_message_field,
+    record_from_json,
+    violation,
 )
 from ivorygrpc.deck.encode import ResultMismatch, fill_record, set_field
 from ivorygrpc.deck.jsonable import to_jsonable

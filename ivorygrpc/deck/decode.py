@@ -61,8 +61,8 @@ def enum_from_name(spec: EnumSpec, value: Any) -> Any:
 
 def check_range(param: ParamSpec, value: Any) -> None:
     """Raise Invalid when a numeric value is outside the declared bounds."""
-    if param.type.kind not in (Kind.DOUBLE, Kind.INT64):
-        return
+    if param.type.kind not in (Kind.DOUBLE, Kind.INT64) or value is None:
+        return  # None: an `Optional[list[...]]` sent as null
     items = value if param.type.repeated else [value]
     for item in items:
         if item is None:
@@ -112,7 +112,10 @@ def _scalar_from_json(value: Any, t: TypeSpec) -> Any:
             except ValueError:
                 raise Invalid(f"expected a number, got {value[:40]!r}") from None
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
+            try:
+                return float(value)
+            except OverflowError:  # an int beyond the double range
+                raise Invalid("number is too large for a double") from None
         raise Invalid(f"expected a number, got {type(value).__name__}")
     if kind is Kind.INT64:
         return _int_from_json(value)
@@ -172,7 +175,10 @@ def _datetime_from_json(value: Any) -> datetime.datetime:
         raise Invalid(f"expected an RFC 3339 timestamp, got {value[:40]!r}") from None
     if parsed.tzinfo is None:
         raise Invalid("timestamp needs a time zone (for example a trailing Z)")
-    return parsed.astimezone(datetime.UTC)
+    try:
+        return parsed.astimezone(datetime.UTC)
+    except OverflowError:  # 9999-12-31T23:00-01:00 is past year 9999 in UTC
+        raise Invalid("timestamp is out of range") from None
 
 
 def record_from_json(value: Any, record: RecordSpec) -> Any:
@@ -231,9 +237,15 @@ def _scalar_from_wire(raw: Any, t: TypeSpec) -> Any:
             raise Invalid(f"{t.enum.value_prefix}_UNSPECIFIED is not a valid choice")
         return enum_by_number(t.enum, raw)
     if kind is Kind.TIMESTAMP:
-        return raw.ToDatetime(tzinfo=datetime.UTC)
+        try:
+            return raw.ToDatetime(tzinfo=datetime.UTC)
+        except ValueError as exc:  # seconds or nanos outside the Timestamp range
+            raise Invalid(str(exc)) from None
     if kind is Kind.ANY:
-        return integral_floats_to_int(json_format.MessageToDict(raw))
+        try:
+            return integral_floats_to_int(json_format.MessageToDict(raw))
+        except ValueError as exc:  # NaN or Infinity in a number_value
+            raise Invalid(f"not a JSON value: {exc}") from None
     if kind is Kind.RECORD:
         assert t.record is not None
         return record_from_message(raw, t.record)

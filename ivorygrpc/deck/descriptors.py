@@ -14,12 +14,20 @@ from collections.abc import Iterable, Sequence
 
 from google.protobuf import descriptor_pb2 as d
 
+from ivorygrpc.deck.fieldlock import FieldLock
 from ivorygrpc.deck.jsonable import to_jsonable
 from ivorygrpc.deck.model import (
-    MISSING, DeckSpec, EnumSpec, InstrumentSpec, Kind, OperationKind, OperationSpec,
-    ParamSpec, RecordSpec, TypeSpec,
+    MISSING,
+    DeckSpec,
+    EnumSpec,
+    InstrumentSpec,
+    Kind,
+    OperationKind,
+    OperationSpec,
+    ParamSpec,
+    RecordSpec,
+    TypeSpec,
 )
-from ivorygrpc.deck.fieldlock import FieldLock
 from ivorygrpc.v1 import options_pb2
 
 OPTIONS_FILE = "ivorygrpc/v1/options.proto"
@@ -129,10 +137,15 @@ class _FileBuilder:
                 synthetic.append(field)
             if param is not None:
                 _parameter_options(field, param)
-            self._comment(path + [2, len(msg.field) - 1], _field_doc(fname, spec, param))
-        for field in synthetic:
+            self._comment([*path, 2, len(msg.field) - 1], _field_doc(fname, spec, param))
+        taken = {f.name for f in msg.field}
+        for field in synthetic:  # oneof names as protoc makes them: never equal to a field name
+            oneof = field.name if field.name.startswith("_") else f"_{field.name}"
+            while oneof in taken:
+                oneof = f"X{oneof}"
+            taken.add(oneof)
             field.oneof_index = len(msg.oneof_decl)
-            msg.oneof_decl.add(name=f"_{field.name}")
+            msg.oneof_decl.add(name=oneof)
         for old, number in self.lock.retired(scope, {f[0] for f in fields}):
             msg.reserved_range.add(start=number, end=number + 1)
             msg.reserved_name.append(old)
@@ -149,7 +162,7 @@ class _FileBuilder:
                 field.type_name = f"{scope}.{spec.enum.name}"
                 if all(e.name != spec.enum.name for e in msg.enum_type):
                     nested = msg.enum_type.add()
-                    self._enum(nested, spec.enum, scope, path + [4, len(msg.enum_type) - 1])
+                    self._enum(nested, spec.enum, scope, [*path, 4, len(msg.enum_type) - 1])
             else:
                 field.type_name = f".{self.inst.package}.{spec.enum.name}"
                 self.enums.setdefault(id(spec.enum), spec.enum)
@@ -188,12 +201,12 @@ class _FileBuilder:
         self._comment(path, f"Choices of `{spec.python.__qualname__}`." if spec.python
                       else "Allowed values.")
         enum.value.add(name=f"{prefix}_UNSPECIFIED", number=0)
-        self._comment(path + [2, 0], "Not set; rejected as an argument.")
+        self._comment([*path, 2, 0], "Not set; rejected as an argument.")
         for member in spec.members:
             number = self.lock.number(full, member.proto_suffix, member.preferred_number)
             spec.numbers[member.proto_suffix] = number
             enum.value.add(name=f"{prefix}_{member.proto_suffix}", number=number)
-            self._comment(path + [2, len(enum.value) - 1], f"`{member.name}`.")
+            self._comment([*path, 2, len(enum.value) - 1], f"`{member.name}`.")
         for old, number in self.lock.retired(full, {m.proto_suffix for m in spec.members}):
             enum.reserved_range.add(start=number, end=number)  # inclusive end for enums
             enum.reserved_name.append(f"{prefix}_{old}")

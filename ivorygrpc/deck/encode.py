@@ -40,7 +40,10 @@ def set_field(msg: message.Message, name: str, value: Any, t: TypeSpec) -> None:
             if t.kind in (Kind.RECORD, Kind.TIMESTAMP, Kind.ANY):
                 _fill_message(target.add(), item, t, name)
             else:
-                target.append(_scalar(item, t, name))
+                try:
+                    target.append(_scalar(item, t, name))
+                except (ValueError, TypeError) as exc:  # e.g. an int beyond int64
+                    raise ResultMismatch(f"{name}: {exc}") from None
         return
     if t.kind in (Kind.RECORD, Kind.TIMESTAMP, Kind.ANY):
         _fill_message(getattr(msg, name), value, t, name)
@@ -82,7 +85,7 @@ def _fill_message(target: message.Message, value: Any, t: TypeSpec, name: str) -
     if t.kind is Kind.ANY:
         try:
             json_format.ParseDict(to_jsonable(value), target)
-        except (json_format.ParseError, ValueError) as exc:
+        except (json_format.ParseError, ValueError, OverflowError) as exc:
             raise ResultMismatch(f"{name}: {exc}") from None
     elif t.kind is Kind.TIMESTAMP:
         if not isinstance(value, datetime.datetime):

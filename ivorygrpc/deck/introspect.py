@@ -16,13 +16,24 @@ import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, UnionType
 from typing import Any
 
 from ivorygrpc.annotations import BLOCK_MARKER, Range, Unit
 from ivorygrpc.deck.model import (
-    MISSING, DeckSpec, FieldSpec, InstrumentSpec, Kind, OperationKind, OperationSpec, ParamSpec,
-    ReturnKind, ReturnSpec, Skipped, TypeSpec, pascal,
+    MISSING,
+    DeckSpec,
+    FieldSpec,
+    InstrumentSpec,
+    Kind,
+    OperationKind,
+    OperationSpec,
+    ParamSpec,
+    ReturnKind,
+    ReturnSpec,
+    Skipped,
+    TypeSpec,
+    pascal,
 )
 from ivorygrpc.deck.types import TypeResolver, UnsupportedType, split_annotated, type_text
 
@@ -103,7 +114,7 @@ class _DeckBuilder:
                 ops.add_property(member, raw, obj)
             elif isinstance(raw, staticmethod | classmethod) or inspect.isfunction(raw):
                 ops.add_method(member, getattr(obj, member))
-            elif inspect.isclass(raw) or not callable(raw) and not hasattr(raw, "__get__"):
+            elif inspect.isclass(raw) or (not callable(raw) and not hasattr(raw, "__get__")):
                 continue  # nested classes and plain class attributes are not operations
             else:
                 self.skip(name, member, f"unsupported descriptor {type(raw).__name__}")
@@ -179,14 +190,17 @@ class _Operations:
             self.builder.skip(self.instrument, spec.python_name,
                               f"rpc {spec.rpc} already comes from {clash.python_name}")
             return
-        names = {f"{spec.rpc}Request": spec, f"{spec.rpc}Response": spec}
-        names.update({t.name: t.python for t in _named_types(spec) if t.python is not None})
-        for type_name, owner in names.items():
-            existing = self._type_names.get(type_name, owner)
+        pairs: list[tuple[str, object]] = [(f"{spec.rpc}Request", spec),
+                                           (f"{spec.rpc}Response", spec)]
+        pairs += [(t.name, t.python) for t in _named_types(spec) if t.python is not None]
+        names: dict[str, object] = {}
+        for type_name, owner in pairs:  # checked one by one: the operation may clash with itself
+            existing = names.get(type_name, self._type_names.get(type_name, owner))
             if existing is not owner:
                 self.builder.skip(self.instrument, spec.python_name,
                                   f"message name {type_name} is used twice in this instrument")
                 return
+            names[type_name] = owner
         self._type_names.update(names)
         self.specs.append(spec)
         self.builder.targets[(self.instrument, spec.name)] = target
@@ -228,7 +242,7 @@ def _param_spec(p: inspect.Parameter, hint: Any, resolver: TypeResolver) -> Para
     except UnsupportedType as exc:
         raise UnsupportedType(f"parameter {p.name}: {exc}") from exc
     unit, low, high, xlow, xhigh = "", None, None, None, None
-    for meta in split_annotated(hint)[1]:
+    for meta in _metadata(hint):
         if isinstance(meta, Unit):
             unit = meta.symbol
         elif isinstance(meta, Range):
@@ -241,6 +255,16 @@ def _param_spec(p: inspect.Parameter, hint: Any, resolver: TypeResolver) -> Para
     default = MISSING if p.default is inspect.Parameter.empty else p.default
     return ParamSpec(p.name, type_spec, default, p.kind is p.POSITIONAL_ONLY, unit,
                      low, high, xlow, xhigh)
+
+
+def _metadata(hint: Any) -> tuple[Any, ...]:
+    """`Annotated` extras, also inside an Optional: `Annotated[float, Unit("mL")] | None`."""
+    base, meta = split_annotated(hint)
+    if typing.get_origin(base) in (typing.Union, UnionType):
+        members = [a for a in typing.get_args(base) if a is not type(None)]
+        if len(members) == 1:
+            meta += split_annotated(members[0])[1]
+    return meta
 
 
 def _number(value: Any, fallback: float | None) -> float | None:

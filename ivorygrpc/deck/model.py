@@ -220,11 +220,15 @@ def pascal(name: str) -> str:
 
 
 def upper_snake(name: str) -> str:
-    """`FlowMode` -> `FLOW_MODE`, `fast-mode 2` -> `FAST_MODE_2`."""
+    """`FlowMode` -> `FLOW_MODE`, `HPLCMode` -> `HPLC_MODE`, `fast-mode 2` -> `FAST_MODE_2`.
+
+    Word breaks follow buf's ENUM_VALUE_PREFIX rule, so exported enums lint clean.
+    """
     out: list[str] = []
     prev = ""
-    for ch in name:
-        if ch.isupper() and prev and (prev.islower() or prev.isdigit()):
+    for i, ch in enumerate(name):
+        starts_word = name[i + 1:i + 2].islower()  # the `M` of `HPLCMode` and `Pump2Mode`
+        if ch.isupper() and prev and (prev.islower() or starts_word):
             out.append("_")
         out.append(ch.upper() if ch.isalnum() else "_")
         prev = ch

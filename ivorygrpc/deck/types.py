@@ -18,8 +18,16 @@ import types
 import typing
 from typing import Any
 
-from ivorygrpc.deck.model import EnumMember, EnumSpec, FieldSpec, Kind, RecordSpec, TypeSpec
-from ivorygrpc.deck.model import pascal, upper_snake
+from ivorygrpc.deck.model import (
+    EnumMember,
+    EnumSpec,
+    FieldSpec,
+    Kind,
+    RecordSpec,
+    TypeSpec,
+    pascal,
+    upper_snake,
+)
 
 _SCALARS: dict[type, Kind] = {
     bool: Kind.BOOL,
@@ -132,7 +140,7 @@ class TypeResolver:
             args = (args[0],)
         item_annotation = args[0] if args else Any
         item = self.resolve(item_annotation, field_name)
-        if item.repeated or item.nullable and item.kind is not Kind.ANY:
+        if item.repeated or (item.nullable and item.kind is not Kind.ANY):
             return TypeSpec(Kind.ANY, text, nullable=True)  # no repeated-of-repeated in proto
         return dataclasses.replace(item, repeated=True, container=container, python=text)
 
@@ -169,13 +177,16 @@ class TypeResolver:
     def _record(self, cls: type) -> RecordSpec:
         if cls in self._records:
             return self._records[cls]
-        spec = RecordSpec(cls.__name__, cls, _record_flavour(cls), doc=inspect.getdoc(cls) or "")
+        own_doc = cls.__doc__  # not inspect.getdoc: a TypedDict would inherit dict's docstring
+        spec = RecordSpec(cls.__name__, cls, _record_flavour(cls),
+                          doc=inspect.cleandoc(own_doc) if own_doc else "")
         self._records[cls] = spec  # registered first: records may refer to themselves
         try:
             hints = typing.get_type_hints(cls, include_extras=True)
         except Exception as exc:  # user code: NameError, TypeError, ...
             del self._records[cls]
-            raise UnsupportedType(f"fields of {cls.__qualname__} could not be resolved: {exc}")
+            raise UnsupportedType(
+                f"fields of {cls.__qualname__} could not be resolved: {exc}") from exc
         try:
             for name in record_field_names(cls):
                 spec.fields.append(FieldSpec(name, self.resolve(hints.get(name, Any), name)))

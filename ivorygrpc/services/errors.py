@@ -18,13 +18,18 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from ivorygrpc.errors import (
+    AlreadyExists,
     DeckError,
+    FailedPrecondition,
     InstrumentFailed,
     InstrumentResultInvalid,
     InvalidArguments,
     InvalidPageToken,
     IvorygrpcError,
     NotFound,
+    PermissionDenied,
+    StaleEtag,
+    Unauthenticated,
 )
 from ivorygrpc.services.context import Context
 
@@ -41,6 +46,11 @@ STATUS_CODES: dict[type[IvorygrpcError], grpc.StatusCode] = {
     InstrumentFailed: grpc.StatusCode.ABORTED,
     InstrumentResultInvalid: grpc.StatusCode.INTERNAL,
     DeckError: grpc.StatusCode.FAILED_PRECONDITION,
+    AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
+    StaleEtag: grpc.StatusCode.ABORTED,
+    FailedPrecondition: grpc.StatusCode.FAILED_PRECONDITION,
+    Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
+    PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
 }
 
 
@@ -67,7 +77,7 @@ def to_status(exc: IvorygrpcError) -> grpc.Status:
         details.append(_pack(error_details_pb2.BadRequest(field_violations=[
             error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
             for v in exc.violations])))
-    if isinstance(exc, NotFound):
+    if isinstance(exc, NotFound | AlreadyExists):
         details.append(_pack(error_details_pb2.ResourceInfo(
             resource_type=exc.resource_type, resource_name=exc.resource_name,
             description=exc.message)))
