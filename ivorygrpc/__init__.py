@@ -18,7 +18,9 @@ __version__ = "0.1.0"
 
 
 def run(module_name: str, *, host: str = "127.0.0.1", port: int = 50051,
-        data_dir: str | Path = "ivorygrpc_data", exclude: Iterable[str] = ()) -> None:
+        data_dir: str | Path = "ivorygrpc_data", exclude: Iterable[str] = (),
+        tls_cert: str | Path | None = None, tls_key: str | Path | None = None,
+        tls_client_ca: str | Path | None = None, insecure: bool = False) -> None:
     """Serve the deck module `module_name` (usually `__name__`) until interrupted.
 
     Does nothing when the deck is being loaded by `ivorygrpc serve`, which
@@ -30,8 +32,13 @@ def run(module_name: str, *, host: str = "127.0.0.1", port: int = 50051,
     if loading_deck():
         return
     configure_logging()
+    def path(value: str | Path | None) -> Path | None:
+        return Path(value) if value is not None else None
+
     config = ServerConfig(deck=sys.modules[module_name], host=host, port=port,
-                          data_dir=Path(data_dir), exclude=tuple(exclude))
+                          data_dir=Path(data_dir), exclude=tuple(exclude),
+                          tls_cert=path(tls_cert), tls_key=path(tls_key),
+                          tls_client_ca=path(tls_client_ca), insecure=insecure)
     try:
         asyncio.run(serve(config))
     except KeyboardInterrupt:

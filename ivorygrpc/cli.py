@@ -23,6 +23,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir", type=Path, default=Path("ivorygrpc_data"))
     serve.add_argument("--no-ui", action="store_true", help="do not start the browser UI")
     serve.add_argument("--ui-port", type=int, default=8000)
+    serve.add_argument("--tls-cert", type=Path, help="PEM certificate chain (enables TLS)")
+    serve.add_argument("--tls-key", type=Path, help="PEM private key")
+    serve.add_argument("--tls-client-ca", type=Path,
+                       help="PEM CA bundle: require client certificates (mutual TLS)")
+    serve.add_argument("--insecure", action="store_true",
+                       help="allow plaintext on a non-loopback address")
 
     protos = commands.add_parser("protos", help="schema files")
     protos_commands = protos.add_subparsers(dest="protos_command", required=True)
@@ -44,7 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         module = load_deck(args.deck)
         if args.command == "serve":
             config = ServerConfig(deck=module, host=args.host, port=args.port,
-                                  data_dir=args.data_dir)
+                                  data_dir=args.data_dir, tls_cert=args.tls_cert,
+                                  tls_key=args.tls_key, tls_client_ca=args.tls_client_ca,
+                                  insecure=args.insecure)
             asyncio.run(serve(config))
         else:
             from ivorygrpc.export import write_export

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+from ivorygrpc.auth.accounts import AuthSettings
+
 DATABASE_URL_ENV = "IVORYGRPC_DATABASE_URL"
 SECRET_FILE = "server.secret"
 
@@ -22,6 +24,13 @@ class ServerConfig:
     data_dir: Path = Path("ivorygrpc_data")
     database_url: str | None = None  # default: $IVORYGRPC_DATABASE_URL, else SQLite in data_dir
     exclude: tuple[str, ...] = field(default_factory=tuple)
+    tls_cert: Path | None = None  # PEM certificate chain of the server
+    tls_key: Path | None = None  # PEM private key of the server
+    tls_client_ca: Path | None = None  # PEM CA: when set, clients must present a certificate
+    insecure: bool = False  # allow plaintext on a non-loopback address
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    max_message_bytes: int = 4 * 1024 * 1024
+    admin_password: str | None = None  # first start only; default $IVORYGRPC_ADMIN_PASSWORD
 
     def resolved_database_url(self) -> str | None:
         """The explicit URL, else the environment's, else None (SQLite in the data folder)."""

@@ -9,6 +9,8 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 
+from ivorygrpc.auth.accounts import Accounts
+from ivorygrpc.auth.bootstrap import ensure_admin
 from ivorygrpc.config import ServerConfig, server_secret
 from ivorygrpc.deck.descriptors import build_deck_files
 from ivorygrpc.deck.dispatch import Dispatcher
@@ -18,11 +20,14 @@ from ivorygrpc.deck.report import deck_report
 from ivorygrpc.direct_control import DirectControl
 from ivorygrpc.paging import PageTokens
 from ivorygrpc.schema import Schema, build_schema
+from ivorygrpc.services.auth import AuthServicer
+from ivorygrpc.services.auth_interceptor import AuthInterceptor
 from ivorygrpc.services.control import ControlServicer
 from ivorygrpc.services.deck import deck_handlers
 from ivorygrpc.services.reflection import add_reflection
 from ivorygrpc.store import Store
-from ivorygrpc.v1 import control_service_pb2_grpc
+from ivorygrpc.transport import TransportError, bind
+from ivorygrpc.v1 import auth_service_pb2_grpc, control_service_pb2_grpc
 
 logger = logging.getLogger(__name__)
 
@@ -74,11 +79,19 @@ async def create_server(config: ServerConfig) -> tuple[IvorygrpcServer, int]:
     interrupted = store.calls.mark_interrupted()
     if interrupted:
         logger.warning("%d direct calls were running when the server stopped", interrupted)
+    ensure_admin(store, config.data_dir, config.admin_password)
+    accounts = Accounts(store, config.auth)
     dispatcher = Dispatcher(deck.targets)
     control = DirectControl(deck, schema, store, dispatcher)
     tokens = PageTokens(server_secret(config.data_dir))
 
-    server = grpc.aio.server()
+    limit = config.max_message_bytes
+    server = grpc.aio.server(
+        interceptors=[AuthInterceptor(accounts)],
+        options=[("grpc.max_receive_message_length", limit),
+                 ("grpc.max_send_message_length", 4 * limit)])
+    auth_service_pb2_grpc.add_AuthServiceServicer_to_server(AuthServicer(accounts, tokens),
+                                                            server)
     control_service_pb2_grpc.add_ControlServiceServicer_to_server(
         ControlServicer(control, schema, tokens), server)
     server.add_generic_rpc_handlers(deck_handlers(control))
@@ -88,13 +101,11 @@ async def create_server(config: ServerConfig) -> tuple[IvorygrpcServer, int]:
     for name in ["", *schema.service_names()]:
         await health.set(name, health_pb2.HealthCheckResponse.SERVING)
 
-    address = f"[{config.host}]:{config.port}" if ":" in config.host else (
-        f"{config.host}:{config.port}")
     try:
-        port = server.add_insecure_port(address)
-    except RuntimeError as exc:
+        port = bind(server, config)
+    except TransportError:
         store.close()
         dispatcher.close()
-        raise OSError(f"cannot bind {address}: {exc}") from exc
+        raise
     return IvorygrpcServer(server, port, deck=deck, schema=schema, store=store,
                            dispatcher=dispatcher, health=health), port

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextvars
 from typing import Any, TypeAlias
 
 import grpc
+
+from ivorygrpc.auth.accounts import Identity
+from ivorygrpc.errors import Unauthenticated
 
 Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 """The servicer context of any rpc."""
@@ -12,10 +16,23 @@ Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 REQUEST_ID_HEADER = "ivorygrpc-request-id"
 ANONYMOUS = "anonymous"
 
+current_identity: contextvars.ContextVar[Identity | None] = contextvars.ContextVar(
+    "ivorygrpc_identity", default=None)
+"""Set by the auth interceptor for the duration of each authenticated call."""
+
+
+def identity_of(context: Context) -> Identity:
+    """The authenticated caller; raises Unauthenticated outside an authenticated call."""
+    identity = current_identity.get()
+    if identity is None:
+        raise Unauthenticated("this call needs a bearer token", reason="TOKEN_MISSING")
+    return identity
+
 
 def caller_of(context: Context) -> str:
-    """The authenticated user name; `anonymous` until authentication is enabled."""
-    return ANONYMOUS
+    """The caller's user name, or `anonymous` on an open rpc."""
+    identity = current_identity.get()
+    return identity.username if identity is not None else ANONYMOUS
 
 
 def request_id_of(context: Context) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -13,16 +12,12 @@ from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ivorygrpc.store.models import CallRow, json_dumps
+from ivorygrpc.store._common import check_limit, check_text, clean_text, stored_json, utc_now
+from ivorygrpc.store.models import CallRow
 from ivorygrpc.store.records import CallRecord
 
 INTERRUPTED = "Interrupted"
 INTERRUPTED_MESSAGE = "the server stopped before the call ended"
-
-
-def utc_now() -> datetime:
-    """The current time, timezone-aware UTC, microsecond precision."""
-    return datetime.now(UTC)
 
 
 class CallRepository:
@@ -43,13 +38,13 @@ class CallRepository:
         A non-empty `request_id` already used by `caller` returns `(existing, False)`
         instead; a unique partial index settles concurrent starts.
         """
-        _check_text(instrument=instrument, method=method, caller=caller, request_id=request_id)
+        check_text(instrument=instrument, method=method, caller=caller, request_id=request_id)
         if request_id:
             existing = self.find_by_request_id(caller, request_id)
             if existing is not None:
                 return existing, False
         row = CallRow(id=uuid.uuid4().hex, instrument=instrument, method=method,
-                      arguments=_stored(arguments), caller=caller, request_id=request_id,
+                      arguments=stored_json(arguments), caller=caller, request_id=request_id,
                       state="running", started_at=self._now(), finished_at=None, output=None,
                       error_type="", error_message="")
         try:
@@ -74,7 +69,7 @@ class CallRepository:
         state = "failed" if error_type else "succeeded"
         values: dict[str, Any] = {
             "state": state, "finished_at": self._now(), "output": None if error_type else output,
-            "error_type": _clean(error_type), "error_message": _clean(error_message)}
+            "error_type": clean_text(error_type), "error_message": clean_text(error_message)}
         with self._sessions.begin() as session:
             session.execute(update(CallRow).where(CallRow.id == call_id,
                                                   CallRow.state == "running").values(**values))
@@ -104,8 +99,7 @@ class CallRepository:
 
         `before` is the `(started_at, id)` of the last record of the previous page.
         """
-        if limit < 0:
-            raise ValueError("limit must not be negative")
+        check_limit(limit)
         query = select(CallRow)
         if instrument is not None:
             query = query.where(CallRow.instrument == instrument)
@@ -127,23 +121,6 @@ class CallRepository:
                     state="failed", finished_at=self._now(), error_type=INTERRUPTED,
                     error_message=INTERRUPTED_MESSAGE)))
             return result.rowcount
-
-
-def _check_text(**fields: str) -> None:
-    """Keys must be storable on every backend (PostgreSQL text rejects NUL)."""
-    for name, value in fields.items():
-        if "\x00" in value:
-            raise ValueError(f"{name} must not contain NUL characters")
-
-
-def _clean(text: str) -> str:
-    """Free text is kept, NUL characters replaced (PostgreSQL text rejects them)."""
-    return text.replace("\x00", "\ufffd")
-
-
-def _stored(value: Any) -> Any:
-    """`value` as it reads back from the database (raises TypeError if not JSON-able)."""
-    return json.loads(json_dumps(value))
 
 
 def _record(row: CallRow) -> CallRecord:

@@ -12,8 +12,11 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
+from ivorygrpc.store.audit import AuditRepository
 from ivorygrpc.store.calls import CallRepository
 from ivorygrpc.store.models import json_dumps
+from ivorygrpc.store.tokens import TokenRepository
+from ivorygrpc.store.users import UserRepository
 
 DB_FILE = "ivorygrpc.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -27,7 +30,11 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.calls = CallRepository(sessionmaker(engine, expire_on_commit=False))
+        sessions = sessionmaker(engine, expire_on_commit=False)
+        self.calls = CallRepository(sessions)
+        self.users = UserRepository(sessions)
+        self.tokens = TokenRepository(sessions)
+        self.audit = AuditRepository(sessions)
 
     @classmethod
     def open(cls, url: str) -> Store:

@@ -9,9 +9,12 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Dialect,
+    ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
     Text,
@@ -100,4 +103,54 @@ class CallRow(Base):
         Index("ix_call_records_state", "state"),
         Index("uq_call_records_caller_request_id", "caller", "request_id", unique=True,
               sqlite_where=text(WITH_REQUEST_ID), postgresql_where=text(WITH_REQUEST_ID)),
+    )
+
+
+class UserRow(Base):
+    """A row of `users`: the password hash only, never the password."""
+
+    __tablename__ = "users"
+
+    username: Mapped[str] = mapped_column(Text, primary_key=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))
+    disabled: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    version: Mapped[int] = mapped_column(Integer)
+    failed_logins: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class TokenRow(Base):
+    """A row of `tokens`: the sha256 of a bearer token, never the token."""
+
+    __tablename__ = "tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(
+        Text, ForeignKey("users.username", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_tokens_username", "username"),)
+
+
+class AuditRow(Base):
+    """A row of `audit_log` (ids never reused: AUTOINCREMENT on SQLite, SERIAL on PostgreSQL)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    time: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(Text)
+    target: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = (
+        Index("ix_audit_log_actor_id", "actor", "id"),
+        Index("ix_audit_log_action_id", "action", "id"),
+        {"sqlite_autoincrement": True},
     )

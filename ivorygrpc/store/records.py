@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 CALL_STATES = ("running", "succeeded", "failed")
+ROLES = ("viewer", "operator", "admin")
 
 
 @dataclass(frozen=True)
@@ -25,3 +26,41 @@ class CallRecord:
     output: Any
     error_type: str
     error_message: str
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """A user account. `version` starts at 1 and grows with every change (the etag)."""
+
+    username: str
+    password_hash: str
+    role: str  # one of ROLES
+    disabled: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    failed_logins: int
+    locked_until: datetime | None
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    """A bearer token, known only by the hex sha256 of the token."""
+
+    token_hash: str
+    username: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One audited event; `id` increases with time."""
+
+    id: int
+    time: datetime
+    actor: str  # a username, "anonymous" or "ivorygrpc"
+    action: str  # e.g. "login_failed", "user_created", "password_changed"
+    target: str  # what was acted on (usually a username); "" if nothing
+    detail: dict[str, Any]

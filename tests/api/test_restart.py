@@ -15,11 +15,10 @@ async def test_records_and_field_numbers_survive_a_restart(serve_deck: ServeDeck
     client = await DeckClient.connect(first.channel)
     await client.call("ivorygrpc.deck.pump.v1.PumpService", "Dispense", {"volume_ml": 1})
     lock = (first.data_dir / "field_numbers.lock.json").read_text()
-    await first.channel.close()
-    await first.server.stop(grace=None)
+    await first.close()
 
     second = await serve_deck(data_dir=first.data_dir)
     stub = pb_grpc.ControlServiceStub(second.channel)
     calls = (await stub.ListCalls(pb.ListCallsRequest())).calls
-    assert [(c.instrument, c.method) for c in calls] == [("pump", "dispense")]
+    assert [(c.instrument, c.method, c.caller) for c in calls] == [("pump", "dispense", "admin")]
     assert json.loads((second.data_dir / "field_numbers.lock.json").read_text()) == json.loads(lock)

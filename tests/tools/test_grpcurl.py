@@ -12,6 +12,10 @@ from tests.fixtures.tools import grpcurl, run
 pytestmark = pytest.mark.tools
 
 
+def _auth(served: Served) -> list[str]:
+    return ["-H", f"authorization: Bearer {served.token}"]
+
+
 async def test_list_shows_deck_and_static_services(served: Served) -> None:
     result = await run(grpcurl(), "-plaintext", served.target, "list")
     assert result.returncode == 0, result.stderr
@@ -35,21 +39,22 @@ async def test_describe_shows_docstrings_and_options(served: Served) -> None:
 
 
 async def test_call_dispense(served: Served) -> None:
-    result = await run(grpcurl(), "-plaintext", "-d", '{"volume_ml": 1.5}', served.target,
+    result = await run(grpcurl(), *_auth(served), "-plaintext", "-d", '{"volume_ml": 1.5}',
+                       served.target,
                        "ivorygrpc.deck.pump.v1.PumpService/Dispense")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"result": 1.5}
 
 
 async def test_call_with_enum_name(served: Served) -> None:
-    result = await run(grpcurl(), "-plaintext", "-d", '{"solvent": "SOLVENT_WATER"}',
-                       served.target, "ivorygrpc.deck.sdl.v1.SdlService/DoseSolvent")
+    result = await run(grpcurl(), *_auth(served), "-plaintext", "-d",
+                       '{"solvent": "SOLVENT_WATER"}', served.target, "ivorygrpc.deck.sdl.v1.SdlService/DoseSolvent")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"result": "1.0 mL water"}
 
 
 async def test_missing_argument_error(served: Served) -> None:
-    result = await run(grpcurl(), "-plaintext", "-d", "{}", served.target,
+    result = await run(grpcurl(), *_auth(served), "-plaintext", "-d", "{}", served.target,
                        "ivorygrpc.deck.pump.v1.PumpService/Dispense")
     assert result.returncode != 0
     assert "InvalidArgument" in result.stderr
@@ -57,7 +62,7 @@ async def test_missing_argument_error(served: Served) -> None:
 
 
 async def test_instrument_error(served: Served) -> None:
-    result = await run(grpcurl(), "-plaintext", "-d", "{}", served.target,
+    result = await run(grpcurl(), *_auth(served), "-plaintext", "-d", "{}", served.target,
                        "ivorygrpc.deck.sdl.v1.SdlService/Fail")
     assert result.returncode != 0
     assert "Aborted" in result.stderr
@@ -67,7 +72,27 @@ async def test_instrument_error(served: Served) -> None:
 async def test_generic_call_method(served: Served) -> None:
     body = json.dumps({"instrument": "pump", "method": "dispense",
                        "arguments": {"volume_ml": 2}})
-    result = await run(grpcurl(), "-plaintext", "-d", body, served.target,
+    result = await run(grpcurl(), *_auth(served), "-plaintext", "-d", body, served.target,
                        "ivorygrpc.v1.ControlService/CallMethod")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["result"] == 2
+
+
+async def test_calls_need_a_token_but_reflection_does_not(served: Served) -> None:
+    result = await run(grpcurl(), "-plaintext", "-d", '{"volume_ml": 1}', served.target,
+                       "ivorygrpc.deck.pump.v1.PumpService/Dispense")
+    assert result.returncode != 0
+    assert "Unauthenticated" in result.stderr and "TOKEN_MISSING" in result.stderr
+
+
+async def test_login_then_call(served: Served) -> None:
+    login = await run(grpcurl(), "-plaintext", "-d",
+                      '{"username": "admin", "password": "admin-password-for-tests"}',
+                      served.target, "ivorygrpc.v1.AuthService/Login")
+    assert login.returncode == 0, login.stderr
+    token = json.loads(login.stdout)["token"]
+    result = await run(grpcurl(), "-plaintext", "-H", f"authorization: Bearer {token}",
+                       "-d", "{}", served.target,
+                       "ivorygrpc.v1.AuthService/GetCurrentUser")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["user"]["role"] == "ROLE_ADMIN"

@@ -7,14 +7,20 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, make_url, text
+from sqlalchemy.orm import sessionmaker
 
 from ivorygrpc.store import Store
+from ivorygrpc.store.calls import CallRepository
+from ivorygrpc.store.database import MIGRATIONS, create_engine_for, upgrade
 from ivorygrpc.store.models import Base
 
 STORE_DIR = Path(__file__).resolve().parents[3] / "ivorygrpc" / "store"
+HEAD = "0002"
 
 
 def test_sqlite_url_and_parent_folder(tmp_path: Path) -> None:
@@ -58,7 +64,7 @@ def test_reopen_keeps_records_and_migrations_are_idempotent(database_url: str) -
                                      caller="alice", request_id="keep") == (record, False)
             with again.engine.connect() as conn:
                 assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == [
-                    ("0001",)]
+                    (HEAD,)]
         finally:
             again.close()
 
@@ -66,10 +72,90 @@ def test_reopen_keeps_records_and_migrations_are_idempotent(database_url: str) -
 def test_models_match_migrations(store: Store) -> None:
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-        indexes = {ix["name"]: ix for ix in inspect(conn).get_indexes("call_records")}
+        inspector = inspect(conn)
+        indexes = {ix["name"]: ix for table in ("call_records", "tokens", "audit_log")
+                   for ix in inspector.get_indexes(table)}
+        foreign_keys = inspector.get_foreign_keys("tokens")
+        primary_keys = {table: inspector.get_pk_constraint(table)
+                        for table in ("users", "tokens", "audit_log")}
     assert diff == []
     unique = indexes["uq_call_records_caller_request_id"]
     assert unique["unique"] and unique["column_names"] == ["caller", "request_id"]
+    assert indexes["ix_tokens_username"]["column_names"] == ["username"]
+    assert indexes["ix_audit_log_actor_id"]["column_names"] == ["actor", "id"]
+    assert indexes["ix_audit_log_action_id"]["column_names"] == ["action", "id"]
+    assert [(fk["referred_table"], fk["constrained_columns"], fk["referred_columns"],
+             fk["options"].get("ondelete")) for fk in foreign_keys] == [
+        ("users", ["username"], ["username"], "CASCADE")]
+    assert {table: pk["constrained_columns"] for table, pk in primary_keys.items()} == {
+        "users": ["username"], "tokens": ["token_hash"], "audit_log": ["id"]}
+
+
+def _downgrade(url: str, revision: str) -> None:
+    engine = create_engine_for(url)
+    try:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, revision)
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_from_0001_keeps_call_records(database_url: str) -> None:
+    """A database made at revision 0001, with a call in it, upgrades to head intact."""
+    old = create_engine_for(database_url)
+    try:
+        upgrade(old, "0001")
+        with old.connect() as conn:
+            assert not inspect(conn).has_table("users")
+        calls = CallRepository(sessionmaker(old, expire_on_commit=False))
+        record, _ = calls.start(instrument="pump", method="prime", arguments={"n": [1, 2.5]},
+                                caller="alice", request_id="old")
+        record = calls.finish(record.id, output={"ok": True})
+    finally:
+        old.dispose()
+
+    store = Store.open(database_url)
+    try:
+        assert store.calls.get(record.id) == record
+        assert store.calls.list() == [record]
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == [
+                (HEAD,)]
+            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        user = store.users.create("alice", "hash", "admin")
+        assert store.users.get("alice") == user
+        assert store.audit.add(actor="alice", action="user_created", target="alice").id >= 1
+    finally:
+        store.close()
+
+
+def test_downgrade_to_0001_drops_the_auth_tables_only(database_url: str) -> None:
+    store = Store.open(database_url)
+    try:
+        record, _ = store.calls.start(instrument="pump", method="prime", arguments={},
+                                      caller="bob")
+        store.users.create("bob", "hash", "viewer")
+    finally:
+        store.close()
+    _downgrade(database_url, "0001")
+    engine = create_engine_for(database_url)
+    try:
+        with engine.connect() as conn:
+            inspector = inspect(conn)
+            assert not any(inspector.has_table(t) for t in ("users", "tokens", "audit_log"))
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == [
+                ("0001",)]
+        assert CallRepository(sessionmaker(engine)).get(record.id) == record
+    finally:
+        engine.dispose()
+    again = Store.open(database_url)  # and up again
+    try:
+        assert again.users.count() == 0 and again.calls.get(record.id) == record
+    finally:
+        again.close()
 
 
 def test_dialect_matches_param(request: pytest.FixtureRequest, store: Store) -> None:

@@ -1,0 +1,115 @@
+"""Enforces `auth.roles.required_role` on every rpc, static, deck and stream alike.
+
+Without a valid bearer token a call fails UNAUTHENTICATED; with a role below
+the rpc's it fails PERMISSION_DENIED. The caller's identity is handed to the
+servicer through `services.context.current_identity`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeAlias
+
+import grpc
+
+from ivorygrpc.auth.accounts import Accounts, Identity
+from ivorygrpc.auth.roles import required_role
+from ivorygrpc.errors import IvorygrpcError, PermissionDenied
+from ivorygrpc.services.context import Context, current_identity
+from ivorygrpc.services.errors import to_status
+
+Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"
+_KINDS = ("unary_unary", "unary_stream", "stream_unary", "stream_stream")
+_FACTORIES: dict[str, Callable[..., Handler]] = {
+    "unary_unary": grpc.unary_unary_rpc_method_handler,
+    "unary_stream": grpc.unary_stream_rpc_method_handler,
+    "stream_unary": grpc.stream_unary_rpc_method_handler,
+    "stream_stream": grpc.stream_stream_rpc_method_handler,
+}
+
+
+def bearer_token(metadata: Any) -> str | None:
+    """The token of an `authorization: Bearer <token>` header, if any."""
+    for key, value in metadata or ():
+        if key == "authorization":
+            text = value if isinstance(value, str) else value.decode("utf-8", "replace")
+            scheme, _, token = text.partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+    return None
+
+
+class AuthInterceptor(grpc.aio.ServerInterceptor):
+    """Authenticates and authorises every call before its handler runs."""
+
+    def __init__(self, accounts: Accounts) -> None:
+        self._accounts = accounts
+
+    async def intercept_service(
+        self, continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Handler | None]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> Handler | None:
+        handler = await continuation(handler_call_details)
+        method: str = handler_call_details.method
+        needed = required_role(method)
+        if handler is None or needed is None:
+            return handler
+        metadata = handler_call_details.invocation_metadata
+        try:
+            identity = await self._accounts.authenticate(bearer_token(metadata))
+            if identity.role < needed:
+                raise PermissionDenied(
+                    f"{method} needs the {needed.name.lower()} role; "
+                    f"{identity.username!r} is {identity.role.name.lower()}",
+                    metadata={"required_role": needed.name.lower()})
+        except IvorygrpcError as exc:
+            return _replace(handler, _rejecting(handler, exc))
+        return _replace(handler, _as_user(handler, identity))
+
+
+def _kind(handler: Handler) -> str:
+    return next(k for k in _KINDS if getattr(handler, k) is not None)
+
+
+def _replace(handler: Handler, behaviour: Callable[..., Any]) -> Handler:
+    return _FACTORIES[_kind(handler)](behaviour,
+                                      request_deserializer=handler.request_deserializer,
+                                      response_serializer=handler.response_serializer)
+
+
+def _rejecting(handler: Handler, exc: IvorygrpcError) -> Callable[..., Any]:
+    status = to_status(exc)
+    if _kind(handler).endswith("stream"):
+        async def reject_stream(request: Any, context: Context) -> AsyncIterator[Any]:
+            await context.abort_with_status(status)
+            yield  # pragma: no cover  (makes this an async generator)
+        return reject_stream
+
+    async def reject(request: Any, context: Context) -> Any:
+        await context.abort_with_status(status)
+    return reject
+
+
+def _as_user(handler: Handler, identity: Identity) -> Callable[..., Any]:
+    inner = getattr(handler, _kind(handler))
+    if inspect.isasyncgenfunction(inner):
+        async def stream(request: Any, context: Context) -> AsyncIterator[Any]:
+            token = current_identity.set(identity)
+            try:
+                async for item in inner(request, context):
+                    yield item
+            finally:
+                with contextlib.suppress(ValueError):  # finalised in another context
+                    current_identity.reset(token)
+        return stream
+
+    async def call(request: Any, context: Context) -> Any:
+        token = current_identity.set(identity)
+        try:
+            result = inner(request, context)
+            return await result if inspect.isawaitable(result) else result
+        finally:
+            current_identity.reset(token)
+    return call
