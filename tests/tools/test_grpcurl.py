@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.fixtures.server import Served
+from tests.fixtures.server import ADMIN_PASSWORD, Served
 from tests.fixtures.tools import grpcurl, run
 
 pytestmark = pytest.mark.tools
@@ -48,7 +48,8 @@ async def test_call_dispense(served: Served) -> None:
 
 async def test_call_with_enum_name(served: Served) -> None:
     result = await run(grpcurl(), *_auth(served), "-plaintext", "-d",
-                       '{"solvent": "SOLVENT_WATER"}', served.target, "ivorygrpc.deck.sdl.v1.SdlService/DoseSolvent")
+                       '{"solvent": "SOLVENT_WATER"}', served.target,
+                       "ivorygrpc.deck.sdl.v1.SdlService/DoseSolvent")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"result": "1.0 mL water"}
 
@@ -87,7 +88,7 @@ async def test_calls_need_a_token_but_reflection_does_not(served: Served) -> Non
 
 async def test_login_then_call(served: Served) -> None:
     login = await run(grpcurl(), "-plaintext", "-d",
-                      '{"username": "admin", "password": "admin-password-for-tests"}',
+                      json.dumps({"username": "admin", "password": ADMIN_PASSWORD}),
                       served.target, "ivorygrpc.v1.AuthService/Login")
     assert login.returncode == 0, login.stderr
     token = json.loads(login.stdout)["token"]
