@@ -46,7 +46,8 @@ class InvalidArguments(IvorygrpcError):
 
     def __init__(self, violations: Sequence[FieldViolation]) -> None:
         self.violations = tuple(violations)
-        text = "; ".join(f"{v.field}: {v.description}" for v in self.violations)
+        text = "; ".join(f"{v.field}: {v.description}" if v.field else v.description
+                         for v in self.violations)
         super().__init__(f"invalid arguments: {text}")
 
 

@@ -15,8 +15,8 @@ from typing import Any, TypeAlias
 import grpc
 
 from ivorygrpc.auth.accounts import Accounts, Identity
-from ivorygrpc.auth.roles import required_role
-from ivorygrpc.errors import IvorygrpcError, PermissionDenied
+from ivorygrpc.auth.roles import Role, required_role
+from ivorygrpc.errors import FieldViolation, InvalidArguments, IvorygrpcError, PermissionDenied
 from ivorygrpc.services.context import Context, current_identity
 from ivorygrpc.services.errors import to_status
 
@@ -52,30 +52,36 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         handler_call_details: grpc.HandlerCallDetails,
     ) -> Handler | None:
         handler = await continuation(handler_call_details)
+        if handler is None:
+            return None
         method: str = handler_call_details.method
         needed = required_role(method)
-        if handler is None or needed is None:
-            return handler
-        metadata = handler_call_details.invocation_metadata
-        try:
-            identity = await self._accounts.authenticate(bearer_token(metadata))
-            if identity.role < needed:
-                raise PermissionDenied(
-                    f"{method} needs the {needed.name.lower()} role; "
-                    f"{identity.username!r} is {identity.role.name.lower()}",
-                    metadata={"required_role": needed.name.lower()})
-        except IvorygrpcError as exc:
-            return _replace(handler, _rejecting(handler, exc))
-        return _replace(handler, _as_user(handler, identity))
+        identity = None
+        if needed is not None:
+            try:
+                identity = await self._authorise(method, needed,
+                                                 handler_call_details.invocation_metadata)
+            except IvorygrpcError as exc:
+                return _replace(handler, _rejecting(handler, exc), handler.request_deserializer)
+        return _guarded(handler, identity)
+
+    async def _authorise(self, method: str, needed: Role, metadata: Any) -> Identity:
+        identity = await self._accounts.authenticate(bearer_token(metadata))
+        if identity.role < needed:
+            raise PermissionDenied(
+                f"{method} needs the {needed.name.lower()} role; "
+                f"{identity.username!r} is {identity.role.name.lower()}",
+                metadata={"required_role": needed.name.lower()})
+        return identity
 
 
 def _kind(handler: Handler) -> str:
     return next(k for k in _KINDS if getattr(handler, k) is not None)
 
 
-def _replace(handler: Handler, behaviour: Callable[..., Any]) -> Handler:
-    return _FACTORIES[_kind(handler)](behaviour,
-                                      request_deserializer=handler.request_deserializer,
+def _replace(handler: Handler, behaviour: Callable[..., Any],
+             deserializer: Callable[[bytes], Any] | None) -> Handler:
+    return _FACTORIES[_kind(handler)](behaviour, request_deserializer=deserializer,
                                       response_serializer=handler.response_serializer)
 
 
@@ -92,10 +98,33 @@ def _rejecting(handler: Handler, exc: IvorygrpcError) -> Callable[..., Any]:
     return reject
 
 
-def _as_user(handler: Handler, identity: Identity) -> Callable[..., Any]:
-    inner = getattr(handler, _kind(handler))
+def _decoder(handler: Handler) -> Callable[[Any, Context], Awaitable[Any]]:
+    """Decode unary requests inside the handler, so malformed bytes are INVALID_ARGUMENT
+    (a failing deserializer would make gRPC answer UNKNOWN with internals)."""
+    decode = handler.request_deserializer
+
+    async def decoded(raw: Any, context: Context) -> Any:
+        if decode is None:
+            return raw
+        try:
+            return decode(raw)
+        except Exception:  # DecodeError, recursion limits, bad UTF-8, ...
+            violation = FieldViolation("", "the request is not a valid message of this rpc")
+            await context.abort_with_status(to_status(InvalidArguments([violation])))
+    return decoded
+
+
+def _guarded(handler: Handler, identity: Identity | None) -> Handler:
+    kind = _kind(handler)
+    if not kind.startswith("unary_") and identity is None:
+        return handler  # open streaming-request rpcs (reflection) need nothing
+    inner = getattr(handler, kind)
+    decoded = _decoder(handler) if kind.startswith("unary_") else None
+
     if inspect.isasyncgenfunction(inner):
         async def stream(request: Any, context: Context) -> AsyncIterator[Any]:
+            if decoded is not None:
+                request = await decoded(request, context)
             token = current_identity.set(identity)
             try:
                 async for item in inner(request, context):
@@ -103,13 +132,16 @@ def _as_user(handler: Handler, identity: Identity) -> Callable[..., Any]:
             finally:
                 with contextlib.suppress(ValueError):  # finalised in another context
                     current_identity.reset(token)
-        return stream
-
-    async def call(request: Any, context: Context) -> Any:
-        token = current_identity.set(identity)
-        try:
-            result = inner(request, context)
-            return await result if inspect.isawaitable(result) else result
-        finally:
-            current_identity.reset(token)
-    return call
+        behaviour: Callable[..., Any] = stream
+    else:
+        async def call(request: Any, context: Context) -> Any:
+            if decoded is not None:
+                request = await decoded(request, context)
+            token = current_identity.set(identity)
+            try:
+                result = inner(request, context)
+                return await result if inspect.isawaitable(result) else result
+            finally:
+                current_identity.reset(token)
+        behaviour = call
+    return _replace(handler, behaviour, None if decoded else handler.request_deserializer)
