@@ -10,7 +10,7 @@ INVALID_ARGUMENT naming the field; values converted to the declared types.
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,35 +59,30 @@ class OperationCodec:
         unknown = UnknownFieldSet(request)
         violations = [FieldViolation(f"#{unknown[i].field_number}", "unknown field")
                       for i in range(len(unknown))]
-        values: dict[str, Any] = {}
-        for p in self.op.params:
-            present = (len(getattr(request, p.name)) > 0 if p.type.repeated
-                       else request.HasField(p.name))
-            if not present:
-                self._absent(p, values, violations)
-                continue
-            try:
-                value = from_message_field(request, p.name, p.type)
-                check_range(p, value)
-                values[p.name] = value
-            except Invalid as exc:
-                violations.append(violation(p.name, exc))
-        if violations:
-            raise InvalidArguments(violations)
-        return self._bind(values)
+        return self._decode(
+            violations,
+            lambda p: (len(getattr(request, p.name)) > 0 if p.type.repeated
+                       else request.HasField(p.name)),
+            lambda p: from_message_field(request, p.name, p.type))
 
     def from_json(self, arguments: Mapping[str, Any]) -> BoundCall:
         """Decode JSON-like arguments (`CallMethod`); raises InvalidArguments."""
         names = {p.name for p in self.op.params}
         violations = [FieldViolation(name, "unknown parameter")
                       for name in sorted(set(arguments) - names)]
+        return self._decode(violations, lambda p: p.name in arguments,
+                            lambda p: from_json(arguments[p.name], p.type))
+
+    def _decode(self, violations: list[FieldViolation], present: Callable[[ParamSpec], bool],
+                convert: Callable[[ParamSpec], Any]) -> BoundCall:
+        """Convert each parameter, collecting every problem before raising."""
         values: dict[str, Any] = {}
         for p in self.op.params:
-            if p.name not in arguments:
+            if not present(p):
                 self._absent(p, values, violations)
                 continue
             try:
-                value = from_json(arguments[p.name], p.type)
+                value = convert(p)
                 check_range(p, value)
                 values[p.name] = value
             except Invalid as exc:

@@ -89,14 +89,19 @@ def from_json(value: Any, t: TypeSpec) -> Any:
     if t.repeated:
         if not isinstance(value, list):
             raise Invalid("expected a list")
-        items = []
-        for index, item in enumerate(value):
-            try:
-                items.append(_scalar_from_json(item, t))
-            except Invalid as exc:
-                raise Invalid(exc.description, f"[{index}]{exc.path}") from None
-        return _CONTAINERS[t.container](items)
+        return _each(value, t, _scalar_from_json)
     return _scalar_from_json(value, t)
+
+
+def _each(items: Any, t: TypeSpec, convert: Callable[[Any, TypeSpec], Any]) -> Any:
+    """Convert every item of a repeated value, locating a failure by its index."""
+    converted = []
+    for index, item in enumerate(items):
+        try:
+            converted.append(convert(item, t))
+        except Invalid as exc:
+            raise Invalid(exc.description, f"[{index}]{exc.path}") from None
+    return _CONTAINERS[t.container](converted)
 
 
 def _scalar_from_json(value: Any, t: TypeSpec) -> Any:
@@ -219,13 +224,7 @@ def from_message_field(msg: message.Message, name: str, t: TypeSpec) -> Any:
     """Convert field `name` of `msg` (known to be set, or repeated) to Python."""
     raw = getattr(msg, name)
     if t.repeated:
-        items = []
-        for index, item in enumerate(raw):
-            try:
-                items.append(_scalar_from_wire(item, t))
-            except Invalid as exc:
-                raise Invalid(exc.description, f"[{index}]{exc.path}") from None
-        return _CONTAINERS[t.container](items)
+        return _each(raw, t, _scalar_from_wire)
     return _scalar_from_wire(raw, t)
 
 

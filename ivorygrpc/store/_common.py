@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from ivorygrpc.store.models import json_dumps
 
@@ -12,6 +15,18 @@ from ivorygrpc.store.models import json_dumps
 def utc_now() -> datetime:
     """The current time, timezone-aware UTC, microsecond precision."""
     return datetime.now(UTC)
+
+
+class Repository:
+    """Base of the repositories: a session factory and a settable clock (for tests)."""
+
+    def __init__(self, sessions: sessionmaker[Session],
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        self._sessions = sessions
+        self.clock = clock
+
+    def _now(self) -> datetime:
+        return self.clock().astimezone(UTC)
 
 
 def check_text(**fields: str) -> None:

@@ -6,28 +6,17 @@ One short session per method (thread-safe).
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
-from ivorygrpc.store._common import check_limit, clean_text, stored_json, utc_now
+from ivorygrpc.store._common import Repository, check_limit, clean_text, stored_json
 from ivorygrpc.store.models import AuditRow
 from ivorygrpc.store.records import AuditRecord
 
 
-class AuditRepository:
+class AuditRepository(Repository):
     """Append audit events and page through them by id."""
-
-    def __init__(self, sessions: sessionmaker[Session],
-                 clock: Callable[[], datetime] = utc_now) -> None:
-        self._sessions = sessions
-        self.clock = clock
-
-    def _now(self) -> datetime:
-        return self.clock().astimezone(UTC)
 
     def add(self, *, actor: str, action: str, target: str = "",
             detail: dict[str, Any] | None = None) -> AuditRecord:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import builtins
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
-from ivorygrpc.store._common import check_limit, check_text, clean_text, stored_json, utc_now
+from ivorygrpc.store._common import (
+    Repository,
+    check_limit,
+    check_text,
+    clean_text,
+    stored_json,
+)
 from ivorygrpc.store.models import CallRow
 from ivorygrpc.store.records import CallRecord
 
@@ -20,16 +24,8 @@ INTERRUPTED = "Interrupted"
 INTERRUPTED_MESSAGE = "the server stopped before the call ended"
 
 
-class CallRepository:
+class CallRepository(Repository):
     """Direct-call records: start, finish, look up, list (keyset pages), recover."""
-
-    def __init__(self, sessions: sessionmaker[Session],
-                 clock: Callable[[], datetime] = utc_now) -> None:
-        self._sessions = sessions
-        self.clock = clock
-
-    def _now(self) -> datetime:
-        return self.clock().astimezone(UTC)
 
     def start(self, *, instrument: str, method: str, arguments: dict[str, Any], caller: str,
               request_id: str = "") -> tuple[CallRecord, bool]:

@@ -6,16 +6,14 @@ One short session per method (thread-safe).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
 from ivorygrpc.errors import AlreadyExists, NotFound
-from ivorygrpc.store._common import aware, check_text, utc_now
+from ivorygrpc.store._common import Repository, aware, check_text
 from ivorygrpc.store.models import TokenRow, UserRow
 from ivorygrpc.store.records import TokenRecord, UserRecord
 from ivorygrpc.store.users import user_record
@@ -23,16 +21,8 @@ from ivorygrpc.store.users import user_record
 TOKEN_HASH = re.compile(r"[0-9a-f]{64}")
 
 
-class TokenRepository:
+class TokenRepository(Repository):
     """Tokens by hash: create, look up with their user, revoke, purge."""
-
-    def __init__(self, sessions: sessionmaker[Session],
-                 clock: Callable[[], datetime] = utc_now) -> None:
-        self._sessions = sessions
-        self.clock = clock
-
-    def _now(self) -> datetime:
-        return self.clock().astimezone(UTC)
 
     def create(self, *, token_hash: str, username: str, expires_at: datetime) -> TokenRecord:
         """Store a new live token of `username`.

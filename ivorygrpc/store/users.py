@@ -7,30 +7,20 @@ live elsewhere: this stores the hash and the role name it is given.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, bindparam, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
 from ivorygrpc.errors import AlreadyExists, StaleEtag
-from ivorygrpc.store._common import aware, check_limit, check_text, utc_now
+from ivorygrpc.store._common import Repository, aware, check_limit, check_text
 from ivorygrpc.store.models import TokenRow, UserRow, UtcDateTime
 from ivorygrpc.store.records import ROLES, UserRecord
 
 
-class UserRepository:
+class UserRepository(Repository):
     """Users by name: create, read, page, update (optimistic), delete, lock on failures."""
-
-    def __init__(self, sessions: sessionmaker[Session],
-                 clock: Callable[[], datetime] = utc_now) -> None:
-        self._sessions = sessions
-        self.clock = clock
-
-    def _now(self) -> datetime:
-        return self.clock().astimezone(UTC)
 
     def count(self) -> int:
         """How many users there are (disabled ones included)."""
