@@ -24,10 +24,15 @@ from ivorygrpc.services.auth import AuthServicer
 from ivorygrpc.services.auth_interceptor import AuthInterceptor
 from ivorygrpc.services.control import ControlServicer
 from ivorygrpc.services.deck import deck_handlers
+from ivorygrpc.services.design import DesignServicer
 from ivorygrpc.services.reflection import add_reflection
 from ivorygrpc.store import Store
 from ivorygrpc.transport import TransportError, bind
-from ivorygrpc.v1 import auth_service_pb2_grpc, control_service_pb2_grpc
+from ivorygrpc.v1 import (
+    auth_service_pb2_grpc,
+    control_service_pb2_grpc,
+    design_service_pb2_grpc,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +99,8 @@ async def create_server(config: ServerConfig) -> tuple[IvorygrpcServer, int]:
                                                             server)
     control_service_pb2_grpc.add_ControlServiceServicer_to_server(
         ControlServicer(control, schema, tokens), server)
+    design_service_pb2_grpc.add_DesignServiceServicer_to_server(
+        DesignServicer(store, deck.spec, tokens), server)
     server.add_generic_rpc_handlers(deck_handlers(control))
     health = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)

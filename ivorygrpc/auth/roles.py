@@ -32,6 +32,7 @@ DECK_ROLE = Role.OPERATOR  # every deck rpc talks to hardware, getters included
 
 _AUTH = "/ivorygrpc.v1.AuthService/"
 _CONTROL = "/ivorygrpc.v1.ControlService/"
+_DESIGN = "/ivorygrpc.v1.DesignService/"
 
 POLICY: dict[str, Role | None] = {
     # Open: logging in, health checks and reflection (schemas are not secrets;
@@ -57,6 +58,16 @@ POLICY: dict[str, Role | None] = {
     _CONTROL + "ListCalls": Role.VIEWER,
     _CONTROL + "GetCall": Role.VIEWER,
     _CONTROL + "ExportSchema": Role.VIEWER,
+    # DesignService: operators edit, deleting a workflow (and its history) is an admin's
+    _DESIGN + "CreateWorkflow": Role.OPERATOR,
+    _DESIGN + "GetWorkflow": Role.VIEWER,
+    _DESIGN + "ListWorkflows": Role.VIEWER,
+    _DESIGN + "UpdateWorkflow": Role.OPERATOR,
+    _DESIGN + "DeleteWorkflow": Role.ADMIN,
+    _DESIGN + "ListWorkflowVersions": Role.VIEWER,
+    _DESIGN + "FinalizeWorkflow": Role.OPERATOR,
+    _DESIGN + "CopyWorkflow": Role.OPERATOR,
+    _DESIGN + "ValidateWorkflow": Role.VIEWER,
 }
 
 

@@ -17,6 +17,7 @@ from ivorygrpc.store.calls import CallRepository
 from ivorygrpc.store.models import json_dumps
 from ivorygrpc.store.tokens import TokenRepository
 from ivorygrpc.store.users import UserRepository
+from ivorygrpc.store.workflows import WorkflowRepository
 
 DB_FILE = "ivorygrpc.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -35,6 +36,7 @@ class Store:
         self.users = UserRepository(sessions)
         self.tokens = TokenRepository(sessions)
         self.audit = AuditRepository(sessions)
+        self.workflows = WorkflowRepository(sessions)
 
     @classmethod
     def open(cls, url: str) -> Store:

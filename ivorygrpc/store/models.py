@@ -154,3 +154,55 @@ class AuditRow(Base):
         Index("ix_audit_log_action_id", "action", "id"),
         {"sqlite_autoincrement": True},
     )
+
+
+class WorkflowRow(Base):
+    """A row of `workflows`: one per workflow, describing its latest version.
+
+    `search_*` are the casefolded name, display name and description of the latest
+    version, so that searching is case-insensitive the same way on every backend;
+    `deck` and `registered` are copied from the latest body for filtering.
+    """
+
+    __tablename__ = "workflows"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    latest_version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    search_name: Mapped[str] = mapped_column(Text)
+    search_display_name: Mapped[str] = mapped_column(Text)
+    search_description: Mapped[str] = mapped_column(Text)
+    deck: Mapped[str] = mapped_column(Text)
+    registered: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (
+        Index("ix_workflows_updated_at_name", "updated_at", "name"),
+        Index("ix_workflows_deck", "deck"),
+    )
+
+
+class WorkflowVersionRow(Base):
+    """A row of `workflow_versions`: one saved, immutable version of a workflow."""
+
+    __tablename__ = "workflow_versions"
+
+    name: Mapped[str] = mapped_column(
+        Text, ForeignKey("workflows.name", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    author: Mapped[str] = mapped_column(Text)
+    saved_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class WorkflowCallRow(Base):
+    """A row of `workflow_calls`: the latest version of `caller` calls `callee`."""
+
+    __tablename__ = "workflow_calls"
+
+    caller: Mapped[str] = mapped_column(
+        Text, ForeignKey("workflows.name", ondelete="CASCADE"), primary_key=True)
+    callee: Mapped[str] = mapped_column(Text, primary_key=True)
+
+    __table_args__ = (Index("ix_workflow_calls_callee", "callee"),)

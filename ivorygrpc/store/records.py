@@ -8,6 +8,8 @@ from typing import Any
 
 CALL_STATES = ("running", "succeeded", "failed")
 ROLES = ("viewer", "operator", "admin")
+WORKFLOW_STATES = ("editing", "finalized")
+WORKFLOW_ORDERS = ("name", "update_time desc")  # the orders of WorkflowRepository.list
 
 
 @dataclass(frozen=True)
@@ -64,3 +66,16 @@ class AuditRecord:
     action: str  # e.g. "login_failed", "user_created", "password_changed"
     target: str  # what was acted on (usually a username); "" if nothing
     detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class WorkflowRecord:
+    """One saved version of a workflow; versions are numbered 1, 2, 3 ... and never change."""
+
+    name: str
+    version: int
+    body: dict[str, Any]  # JSON-able content of this version, as it reads back
+    state: str  # one of WORKFLOW_STATES: the workflow's current state, not this version's
+    author: str  # who saved this version
+    created_at: datetime  # when version 1 was saved
+    updated_at: datetime  # when this version was saved

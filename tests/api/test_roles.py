@@ -11,6 +11,7 @@ from tests.fixtures.client import rich_status
 from tests.fixtures.server import Served
 
 A, C = "/ivorygrpc.v1.AuthService/", "/ivorygrpc.v1.ControlService/"
+D = "/ivorygrpc.v1.DesignService/"
 # The lowest role each rpc allows (SPEC §3: viewer reads, operator moves, admin manages users).
 EXPECTED = {
     A + "GetCurrentUser": "viewer",
@@ -25,6 +26,15 @@ EXPECTED = {
     C + "ListCalls": "viewer",
     C + "GetCall": "viewer",
     C + "ExportSchema": "viewer",
+    D + "CreateWorkflow": "operator",
+    D + "GetWorkflow": "viewer",
+    D + "ListWorkflows": "viewer",
+    D + "UpdateWorkflow": "operator",
+    D + "DeleteWorkflow": "admin",
+    D + "ListWorkflowVersions": "viewer",
+    D + "FinalizeWorkflow": "operator",
+    D + "CopyWorkflow": "operator",
+    D + "ValidateWorkflow": "viewer",
     "/ivorygrpc.deck.pump.v1.PumpService/Prime": "operator",
     "/ivorygrpc.deck.sdl.v1.SdlService/GetTemperature": "operator",
     "/ivorygrpc.deck.blocks.v1.BlocksService/Dilute": "operator",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,12 +16,15 @@ from sqlalchemy import inspect, make_url, text
 from sqlalchemy.orm import sessionmaker
 
 from ivorygrpc.store import Store
+from ivorygrpc.store.audit import AuditRepository
 from ivorygrpc.store.calls import CallRepository
 from ivorygrpc.store.database import MIGRATIONS, create_engine_for, upgrade
 from ivorygrpc.store.models import Base
+from ivorygrpc.store.tokens import TokenRepository
+from ivorygrpc.store.users import UserRepository
 
 STORE_DIR = Path(__file__).resolve().parents[3] / "ivorygrpc" / "store"
-HEAD = "0002"
+HEAD = "0003"
 
 
 def test_sqlite_url_and_parent_folder(tmp_path: Path) -> None:
@@ -73,22 +77,33 @@ def test_models_match_migrations(store: Store) -> None:
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         inspector = inspect(conn)
-        indexes = {ix["name"]: ix for table in ("call_records", "tokens", "audit_log")
+        indexes = {ix["name"]: ix for table in ("call_records", "tokens", "audit_log",
+                                                "workflows", "workflow_calls")
                    for ix in inspector.get_indexes(table)}
-        foreign_keys = inspector.get_foreign_keys("tokens")
+        foreign_keys = {table: inspector.get_foreign_keys(table)
+                        for table in ("tokens", "workflow_versions", "workflow_calls")}
         primary_keys = {table: inspector.get_pk_constraint(table)
-                        for table in ("users", "tokens", "audit_log")}
+                        for table in ("users", "tokens", "audit_log", "workflows",
+                                      "workflow_versions", "workflow_calls")}
     assert diff == []
     unique = indexes["uq_call_records_caller_request_id"]
     assert unique["unique"] and unique["column_names"] == ["caller", "request_id"]
     assert indexes["ix_tokens_username"]["column_names"] == ["username"]
     assert indexes["ix_audit_log_actor_id"]["column_names"] == ["actor", "id"]
     assert indexes["ix_audit_log_action_id"]["column_names"] == ["action", "id"]
-    assert [(fk["referred_table"], fk["constrained_columns"], fk["referred_columns"],
-             fk["options"].get("ondelete")) for fk in foreign_keys] == [
-        ("users", ["username"], ["username"], "CASCADE")]
+    assert indexes["ix_workflows_updated_at_name"]["column_names"] == ["updated_at", "name"]
+    assert indexes["ix_workflows_deck"]["column_names"] == ["deck"]
+    assert indexes["ix_workflow_calls_callee"]["column_names"] == ["callee"]
+    assert {table: [(fk["referred_table"], fk["constrained_columns"], fk["referred_columns"],
+                     fk["options"].get("ondelete")) for fk in fks]
+            for table, fks in foreign_keys.items()} == {
+        "tokens": [("users", ["username"], ["username"], "CASCADE")],
+        "workflow_versions": [("workflows", ["name"], ["name"], "CASCADE")],
+        "workflow_calls": [("workflows", ["caller"], ["name"], "CASCADE")]}
     assert {table: pk["constrained_columns"] for table, pk in primary_keys.items()} == {
-        "users": ["username"], "tokens": ["token_hash"], "audit_log": ["id"]}
+        "users": ["username"], "tokens": ["token_hash"], "audit_log": ["id"],
+        "workflows": ["name"], "workflow_versions": ["name", "version"],
+        "workflow_calls": ["caller", "callee"]}
 
 
 def _downgrade(url: str, revision: str) -> None:
@@ -130,6 +145,69 @@ def test_upgrade_from_0001_keeps_call_records(database_url: str) -> None:
         assert store.audit.add(actor="alice", action="user_created", target="alice").id >= 1
     finally:
         store.close()
+
+
+def test_upgrade_from_0002_keeps_existing_data(database_url: str) -> None:
+    """A database made at revision 0002, with calls, users, tokens and audit events in
+    it, upgrades to head intact and gets the workflow tables."""
+    old = create_engine_for(database_url)
+    try:
+        upgrade(old, "0002")
+        with old.connect() as conn:
+            assert not inspect(conn).has_table("workflows")
+        sessions = sessionmaker(old, expire_on_commit=False)
+        call, _ = CallRepository(sessions).start(instrument="pump", method="prime",
+                                                 arguments={"n": 1}, caller="alice")
+        user = UserRepository(sessions).create("alice", "hash", "admin")
+        token = TokenRepository(sessions).create(
+            token_hash="e" * 64, username="alice",
+            expires_at=datetime.now(UTC) + timedelta(hours=1))
+        event = AuditRepository(sessions).add(actor="alice", action="user_created",
+                                              target="alice", detail={"role": "admin"})
+    finally:
+        old.dispose()
+
+    store = Store.open(database_url)
+    try:
+        assert store.calls.get(call.id) == call
+        assert store.users.get("alice") == user
+        assert store.tokens.get(token.token_hash) == (token, user)
+        assert store.audit.list() == [event]
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == [
+                (HEAD,)]
+            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        workflow = store.workflows.create("w", {"deck": "lab"}, author="alice", calls=["x"])
+        assert store.workflows.get("w") == workflow
+        assert store.workflows.callers("x") == ["w"]
+    finally:
+        store.close()
+
+
+def test_downgrade_to_0002_drops_the_workflow_tables_only(database_url: str) -> None:
+    store = Store.open(database_url)
+    try:
+        user = store.users.create("bob", "hash", "viewer")
+        store.workflows.create("w", {}, author="bob")
+    finally:
+        store.close()
+    _downgrade(database_url, "0002")
+    engine = create_engine_for(database_url)
+    try:
+        with engine.connect() as conn:
+            inspector = inspect(conn)
+            assert not any(inspector.has_table(t)
+                           for t in ("workflows", "workflow_versions", "workflow_calls"))
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == [
+                ("0002",)]
+        assert UserRepository(sessionmaker(engine)).get("bob") == user
+    finally:
+        engine.dispose()
+    again = Store.open(database_url)  # and up again
+    try:
+        assert again.workflows.list() == [] and again.users.get("bob") == user
+    finally:
+        again.close()
 
 
 def test_downgrade_to_0001_drops_the_auth_tables_only(database_url: str) -> None:

@@ -1,0 +1,238 @@
+"""`ivorygrpc.v1.DesignService`: the workflow library and validation."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from google.protobuf import json_format, timestamp_pb2
+
+from ivorygrpc.deck.model import DeckSpec
+from ivorygrpc.errors import FieldViolation, InvalidArguments, InvalidPageToken, NotFound
+from ivorygrpc.paging import PageTokens, page_size
+from ivorygrpc.services.context import Context, caller_of
+from ivorygrpc.services.errors import rpc_errors
+from ivorygrpc.store import Store, WorkflowRecord
+from ivorygrpc.v1 import design_service_pb2 as pb
+from ivorygrpc.v1 import design_service_pb2_grpc as pb_grpc
+from ivorygrpc.v1 import workflow_pb2
+from ivorygrpc.workflow.validate import PHASES, called_workflows, iter_steps, validate
+
+NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+CONTENT_FIELDS = ("display_name", "description", "deck", "registered", *PHASES)
+_STATES = {"editing": workflow_pb2.WORKFLOW_STATE_EDITING,
+           "finalized": workflow_pb2.WORKFLOW_STATE_FINALIZED}
+_STATE_NAMES = {number: name for name, number in _STATES.items()}
+_ORDERS = {"": "name", "name": "name", "update_time desc": "update_time desc"}
+
+
+def _check_name(name: str, field: str = "name") -> None:
+    if not NAME.match(name):
+        raise InvalidArguments([FieldViolation(field, "must be 1 to 64 letters, digits, "
+                                                      "'_' or '-'")])
+
+
+def _timestamp(value: datetime.datetime) -> timestamp_pb2.Timestamp:
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def workflow_body(workflow: workflow_pb2.Workflow) -> dict[str, Any]:
+    """The stored content of a workflow: its editable fields, step ids filled in."""
+    data = json_format.MessageToDict(workflow, preserving_proto_field_name=True)
+    body = {key: data[key] for key in CONTENT_FIELDS if key in data}
+    seen: set[str] = set()
+    for phase in PHASES:
+        for step in iter_steps(body.get(phase) or []):
+            if not step.get("id"):
+                step["id"] = f"s{uuid.uuid4().hex[:10]}"
+            if step["id"] in seen:
+                raise InvalidArguments([FieldViolation(f"{phase}.id",
+                                                       f"step id {step['id']!r} is used twice")])
+            seen.add(step["id"])
+    return body
+
+
+def workflow_message(record: WorkflowRecord) -> workflow_pb2.Workflow:
+    """The `Workflow` message of a stored version."""
+    workflow = json_format.ParseDict(record.body, workflow_pb2.Workflow())
+    workflow.name = record.name
+    workflow.version = record.version
+    workflow.etag = str(record.version)
+    workflow.state = _STATES.get(record.state, workflow_pb2.WORKFLOW_STATE_UNSPECIFIED)
+    workflow.author = record.author
+    workflow.create_time.CopyFrom(_timestamp(record.created_at))
+    workflow.update_time.CopyFrom(_timestamp(record.updated_at))
+    return workflow
+
+
+class DesignServicer(pb_grpc.DesignServiceServicer):
+    """The workflow library."""
+
+    def __init__(self, store: Store, deck: DeckSpec, tokens: PageTokens) -> None:
+        self._store = store
+        self._deck = deck
+        self._tokens = tokens
+
+    async def _get(self, name: str, version: int = 0) -> WorkflowRecord:
+        record = await asyncio.to_thread(self._store.workflows.get, name, version or None)
+        if record is None:
+            label = f"{name} version {version}" if version else name
+            raise NotFound("workflow", label, reason="WORKFLOW_NOT_FOUND")
+        return record
+
+    @rpc_errors
+    async def CreateWorkflow(self, request: pb.CreateWorkflowRequest,
+                             context: Context) -> pb.CreateWorkflowResponse:
+        """Saves a new workflow as version 1."""
+        _check_name(request.workflow.name, "workflow.name")
+        body = workflow_body(request.workflow)
+        body.setdefault("deck", self._deck.name)
+        record = await asyncio.to_thread(self._store.workflows.create, request.workflow.name,
+                                         body, author=caller_of(context),
+                                         calls=called_workflows(body))
+        return pb.CreateWorkflowResponse(workflow=workflow_message(record))
+
+    @rpc_errors
+    async def GetWorkflow(self, request: pb.GetWorkflowRequest,
+                          context: Context) -> pb.GetWorkflowResponse:
+        """Returns the latest version or the one asked for."""
+        if request.version < 0:
+            raise InvalidArguments([FieldViolation("version", "must not be negative")])
+        record = await self._get(request.name, request.version)
+        return pb.GetWorkflowResponse(workflow=workflow_message(record))
+
+    @rpc_errors
+    async def ListWorkflows(self, request: pb.ListWorkflowsRequest,
+                            context: Context) -> pb.ListWorkflowsResponse:
+        """Lists the latest version of each workflow."""
+        size = page_size(request.page_size)
+        order = _ORDERS.get(request.order_by.strip().lower())
+        if order is None:
+            raise InvalidArguments([FieldViolation("order_by",
+                                                   "must be 'name' or 'update_time desc'")])
+        state = _STATE_NAMES.get(request.state, "")
+        scope = "|".join(["ListWorkflows", request.search, request.deck, state,
+                          str(request.registered_only), order])
+        after = None
+        if request.page_token:
+            cursor = self._tokens.decode(scope, request.page_token)
+            if not all(isinstance(part, str) for part in cursor):
+                raise InvalidPageToken()
+            after = tuple(cursor)
+        records = await asyncio.to_thread(
+            self._store.workflows.list, search=request.search, deck=request.deck, state=state,
+            registered_only=request.registered_only, order_by=order, limit=size + 1,
+            after=after)
+        token = ""
+        if len(records) > size:
+            records = records[:size]
+            last = records[-1]
+            cursor = [last.name] if order == "name" else [last.updated_at.isoformat(),
+                                                          last.name]
+            token = self._tokens.encode(scope, cursor)
+        return pb.ListWorkflowsResponse(workflows=[workflow_message(r) for r in records],
+                                        next_page_token=token)
+
+    @rpc_errors
+    async def UpdateWorkflow(self, request: pb.UpdateWorkflowRequest,
+                             context: Context) -> pb.UpdateWorkflowResponse:
+        """Saves a change as a new version."""
+        name = request.workflow.name
+        current = await self._get(name)
+        paths = set(request.update_mask.paths)
+        if not paths or "*" in paths:
+            paths = set(CONTENT_FIELDS)
+        unknown = sorted(paths - set(CONTENT_FIELDS))
+        if unknown:
+            raise InvalidArguments([FieldViolation("update_mask",
+                                                   f"{unknown[0]!r} cannot be updated")])
+        changes = workflow_body(request.workflow)
+        body = {key: value for key, value in current.body.items() if key not in paths}
+        body.update({key: value for key, value in changes.items() if key in paths})
+        body = workflow_body(json_format.ParseDict(body, workflow_pb2.Workflow()))
+        expected = None
+        if request.etag:
+            if not request.etag.isdigit():
+                raise InvalidArguments([FieldViolation("etag", "is not an etag of this server")])
+            expected = int(request.etag)
+        record = await asyncio.to_thread(self._store.workflows.save_version, name, body,
+                                         author=caller_of(context), expected_version=expected,
+                                         calls=called_workflows(body))
+        return pb.UpdateWorkflowResponse(workflow=workflow_message(record))
+
+    @rpc_errors
+    async def DeleteWorkflow(self, request: pb.DeleteWorkflowRequest,
+                             context: Context) -> pb.DeleteWorkflowResponse:
+        """Deletes a workflow and all its versions."""
+        if not await asyncio.to_thread(self._store.workflows.delete, request.name):
+            raise NotFound("workflow", request.name, reason="WORKFLOW_NOT_FOUND")
+        return pb.DeleteWorkflowResponse()
+
+    @rpc_errors
+    async def ListWorkflowVersions(self, request: pb.ListWorkflowVersionsRequest,
+                                   context: Context) -> pb.ListWorkflowVersionsResponse:
+        """Lists the versions of a workflow, newest first."""
+        size = page_size(request.page_size)
+        await self._get(request.name)
+        scope = f"ListWorkflowVersions|{request.name}"
+        before = None
+        if request.page_token:
+            cursor = self._tokens.decode(scope, request.page_token)
+            if len(cursor) != 1 or not isinstance(cursor[0], int):
+                raise InvalidPageToken()
+            before = cursor[0]
+        records = await asyncio.to_thread(self._store.workflows.versions, request.name,
+                                          limit=size + 1, before=before)
+        token = ""
+        if len(records) > size:
+            records = records[:size]
+            token = self._tokens.encode(scope, [records[-1].version])
+        return pb.ListWorkflowVersionsResponse(versions=[workflow_message(r) for r in records],
+                                               next_page_token=token)
+
+    @rpc_errors
+    async def FinalizeWorkflow(self, request: pb.FinalizeWorkflowRequest,
+                               context: Context) -> pb.FinalizeWorkflowResponse:
+        """Locks a workflow."""
+        record = await asyncio.to_thread(self._store.workflows.finalize, request.name)
+        if record is None:
+            raise NotFound("workflow", request.name, reason="WORKFLOW_NOT_FOUND")
+        return pb.FinalizeWorkflowResponse(workflow=workflow_message(record))
+
+    @rpc_errors
+    async def CopyWorkflow(self, request: pb.CopyWorkflowRequest,
+                           context: Context) -> pb.CopyWorkflowResponse:
+        """Saves a copy under a new name."""
+        _check_name(request.new_name, "new_name")
+        source = await self._get(request.name, request.version)
+        record = await asyncio.to_thread(self._store.workflows.create, request.new_name,
+                                         dict(source.body), author=caller_of(context),
+                                         calls=called_workflows(source.body))
+        return pb.CopyWorkflowResponse(workflow=workflow_message(record))
+
+    @rpc_errors
+    async def ValidateWorkflow(self, request: pb.ValidateWorkflowRequest,
+                               context: Context) -> pb.ValidateWorkflowResponse:
+        """Checks a workflow against the live deck."""
+        if request.WhichOneof("source") == "name":
+            record = await self._get(request.name)
+            name, body = record.name, record.body
+        elif request.WhichOneof("source") == "workflow":
+            name = request.workflow.name
+            body = json_format.MessageToDict(request.workflow, preserving_proto_field_name=True)
+        else:
+            raise InvalidArguments([FieldViolation("source", "give a workflow or a name")])
+        problems = await asyncio.to_thread(validate, name, body, self._deck, self._lookup)
+        return pb.ValidateWorkflowResponse(valid=not problems, problems=[
+            pb.ValidationProblem(step_id=p.step_id, field=p.field, message=p.message,
+                                 code=p.code) for p in problems])
+
+    def _lookup(self, name: str, version: int | None) -> Mapping[str, Any] | None:
+        record = self._store.workflows.get(name, version)
+        return record.body if record is not None else None

@@ -1,0 +1,1 @@
+"""Workflow model helpers, validation, expressions, render/import."""
