@@ -68,6 +68,13 @@ POLICY: dict[str, Role | None] = {
     _DESIGN + "FinalizeWorkflow": Role.OPERATOR,
     _DESIGN + "CopyWorkflow": Role.OPERATOR,
     _DESIGN + "ValidateWorkflow": Role.VIEWER,
+    _DESIGN + "AddStep": Role.OPERATOR,
+    _DESIGN + "UpdateStep": Role.OPERATOR,
+    _DESIGN + "MoveStep": Role.OPERATOR,
+    _DESIGN + "RemoveStep": Role.OPERATOR,
+    _DESIGN + "DuplicateStep": Role.OPERATOR,
+    _DESIGN + "SetStepEnabled": Role.OPERATOR,
+    _DESIGN + "GetRunParameters": Role.VIEWER,
 }
 
 

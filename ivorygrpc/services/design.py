@@ -6,7 +6,7 @@ import asyncio
 import datetime
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from google.protobuf import json_format, timestamp_pb2
@@ -15,11 +15,14 @@ from ivorygrpc.deck.model import DeckSpec
 from ivorygrpc.errors import FieldViolation, InvalidArguments, InvalidPageToken, NotFound
 from ivorygrpc.paging import PageTokens, page_size
 from ivorygrpc.services.context import Context, caller_of
+from ivorygrpc.services.convert import type_info
 from ivorygrpc.services.errors import rpc_errors
 from ivorygrpc.store import Store, WorkflowRecord
 from ivorygrpc.v1 import design_service_pb2 as pb
 from ivorygrpc.v1 import design_service_pb2_grpc as pb_grpc
 from ivorygrpc.v1 import workflow_pb2
+from ivorygrpc.workflow import steps
+from ivorygrpc.workflow.parameters import outputs, run_parameters
 from ivorygrpc.workflow.validate import PHASES, called_workflows, iter_steps, validate
 
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -69,6 +72,15 @@ def workflow_message(record: WorkflowRecord) -> workflow_pb2.Workflow:
     workflow.create_time.CopyFrom(_timestamp(record.created_at))
     workflow.update_time.CopyFrom(_timestamp(record.updated_at))
     return workflow
+
+
+def _step(step: workflow_pb2.Step) -> dict[str, Any]:
+    return json_format.MessageToDict(step, preserving_proto_field_name=True)
+
+
+def _location(location: pb.StepLocation) -> steps.Location:
+    return steps.Location(location.phase or "main", location.parent_step_id, location.branch,
+                          location.position if location.HasField("position") else None)
 
 
 class DesignServicer(pb_grpc.DesignServiceServicer):
@@ -232,6 +244,91 @@ class DesignServicer(pb_grpc.DesignServiceServicer):
         return pb.ValidateWorkflowResponse(valid=not problems, problems=[
             pb.ValidationProblem(step_id=p.step_id, field=p.field, message=p.message,
                                  code=p.code) for p in problems])
+
+    async def _edit(self, context: Context, name: str, etag: str,
+                    change: Callable[[dict[str, Any]], dict[str, Any]]) -> WorkflowRecord:
+        """Apply a step edit to the latest version and save the result as a new version."""
+        current = await self._get(name)
+        expected = current.version
+        if etag:
+            if not etag.isdigit():
+                raise InvalidArguments([FieldViolation("etag", "is not an etag of this server")])
+            expected = int(etag)
+        body = workflow_body(json_format.ParseDict(change(current.body), workflow_pb2.Workflow()))
+        return await asyncio.to_thread(self._store.workflows.save_version, name, body,
+                                       author=caller_of(context), expected_version=expected,
+                                       calls=called_workflows(body))
+
+    @rpc_errors
+    async def AddStep(self, request: pb.AddStepRequest, context: Context) -> pb.AddStepResponse:
+        """Inserts a step."""
+        added: list[str] = []
+
+        def change(body: dict[str, Any]) -> dict[str, Any]:
+            result, step_id = steps.add_step(body, _step(request.step),
+                                             _location(request.location))
+            added.append(step_id)
+            return result
+
+        record = await self._edit(context, request.name, request.etag, change)
+        return pb.AddStepResponse(workflow=workflow_message(record), step_id=added[0])
+
+    @rpc_errors
+    async def UpdateStep(self, request: pb.UpdateStepRequest,
+                         context: Context) -> pb.UpdateStepResponse:
+        """Replaces a step."""
+        record = await self._edit(context, request.name, request.etag,
+                                  lambda body: steps.update_step(body, _step(request.step)))
+        return pb.UpdateStepResponse(workflow=workflow_message(record))
+
+    @rpc_errors
+    async def MoveStep(self, request: pb.MoveStepRequest, context: Context) -> pb.MoveStepResponse:
+        """Moves a step."""
+        record = await self._edit(context, request.name, request.etag, lambda body: (
+            steps.move_step(body, request.step_id, _location(request.location))))
+        return pb.MoveStepResponse(workflow=workflow_message(record))
+
+    @rpc_errors
+    async def RemoveStep(self, request: pb.RemoveStepRequest,
+                         context: Context) -> pb.RemoveStepResponse:
+        """Removes a step."""
+        record = await self._edit(context, request.name, request.etag,
+                                  lambda body: steps.remove_step(body, request.step_id))
+        return pb.RemoveStepResponse(workflow=workflow_message(record))
+
+    @rpc_errors
+    async def DuplicateStep(self, request: pb.DuplicateStepRequest,
+                            context: Context) -> pb.DuplicateStepResponse:
+        """Copies a step after itself."""
+        copies: list[str] = []
+
+        def change(body: dict[str, Any]) -> dict[str, Any]:
+            result, step_id = steps.duplicate_step(body, request.step_id)
+            copies.append(step_id)
+            return result
+
+        record = await self._edit(context, request.name, request.etag, change)
+        return pb.DuplicateStepResponse(workflow=workflow_message(record), step_id=copies[0])
+
+    @rpc_errors
+    async def SetStepEnabled(self, request: pb.SetStepEnabledRequest,
+                             context: Context) -> pb.SetStepEnabledResponse:
+        """Enables or disables a step."""
+        record = await self._edit(context, request.name, request.etag, lambda body: (
+            steps.set_step_enabled(body, request.step_id, request.enabled)))
+        return pb.SetStepEnabledResponse(workflow=workflow_message(record))
+
+    @rpc_errors
+    async def GetRunParameters(self, request: pb.GetRunParametersRequest,
+                               context: Context) -> pb.GetRunParametersResponse:
+        """The run parameters and outputs of a workflow."""
+        record = await self._get(request.name, request.version)
+        return pb.GetRunParametersResponse(
+            parameters=[pb.RunParameter(name=p.name, type=type_info(p.type),
+                                        step_ids=p.step_ids)
+                        for p in run_parameters(record.body, self._deck)],
+            outputs=[pb.WorkflowOutput(name=o.name, type=type_info(o.type), step_id=o.step_id)
+                     for o in outputs(record.body, self._deck)])
 
     def _lookup(self, name: str, version: int | None) -> Mapping[str, Any] | None:
         record = self._store.workflows.get(name, version)

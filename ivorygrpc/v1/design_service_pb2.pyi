@@ -1,4 +1,5 @@
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
+from ivorygrpc.v1 import instrument_pb2 as _instrument_pb2
 from ivorygrpc.v1 import workflow_pb2 as _workflow_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -159,3 +160,157 @@ class ValidationProblem(_message.Message):
     message: str
     code: str
     def __init__(self, step_id: _Optional[str] = ..., field: _Optional[str] = ..., message: _Optional[str] = ..., code: _Optional[str] = ...) -> None: ...
+
+class StepLocation(_message.Message):
+    __slots__ = ("phase", "parent_step_id", "branch", "position")
+    PHASE_FIELD_NUMBER: _ClassVar[int]
+    PARENT_STEP_ID_FIELD_NUMBER: _ClassVar[int]
+    BRANCH_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    phase: str
+    parent_step_id: str
+    branch: str
+    position: int
+    def __init__(self, phase: _Optional[str] = ..., parent_step_id: _Optional[str] = ..., branch: _Optional[str] = ..., position: _Optional[int] = ...) -> None: ...
+
+class AddStepRequest(_message.Message):
+    __slots__ = ("name", "step", "location", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    step: _workflow_pb2.Step
+    location: StepLocation
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., step: _Optional[_Union[_workflow_pb2.Step, _Mapping]] = ..., location: _Optional[_Union[StepLocation, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class AddStepResponse(_message.Message):
+    __slots__ = ("workflow", "step_id")
+    WORKFLOW_FIELD_NUMBER: _ClassVar[int]
+    STEP_ID_FIELD_NUMBER: _ClassVar[int]
+    workflow: _workflow_pb2.Workflow
+    step_id: str
+    def __init__(self, workflow: _Optional[_Union[_workflow_pb2.Workflow, _Mapping]] = ..., step_id: _Optional[str] = ...) -> None: ...
+
+class UpdateStepRequest(_message.Message):
+    __slots__ = ("name", "step", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    step: _workflow_pb2.Step
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., step: _Optional[_Union[_workflow_pb2.Step, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class UpdateStepResponse(_message.Message):
+    __slots__ = ("workflow",)
+    WORKFLOW_FIELD_NUMBER: _ClassVar[int]
+    workflow: _workflow_pb2.Workflow
+    def __init__(self, workflow: _Optional[_Union[_workflow_pb2.Workflow, _Mapping]] = ...) -> None: ...
+
+class MoveStepRequest(_message.Message):
+    __slots__ = ("name", "step_id", "location", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STEP_ID_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    step_id: str
+    location: StepLocation
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., step_id: _Optional[str] = ..., location: _Optional[_Union[StepLocation, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class MoveStepResponse(_message.Message):
+    __slots__ = ("workflow",)
+    WORKFLOW_FIELD_NUMBER: _ClassVar[int]
+    workflow: _workflow_pb2.Workflow
+    def __init__(self, workflow: _Optional[_Union[_workflow_pb2.Workflow, _Mapping]] = ...) -> None: ...
+
+class RemoveStepRequest(_message.Message):
+    __slots__ = ("name", "step_id", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STEP_ID_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    step_id: str
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., step_id: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class RemoveStepResponse(_message.Message):
+    __slots__ = ("workflow",)
+    WORKFLOW_FIELD_NUMBER: _ClassVar[int]
+    workflow: _workflow_pb2.Workflow
+    def __init__(self, workflow: _Optional[_Union[_workflow_pb2.Workflow, _Mapping]] = ...) -> None: ...
+
+class DuplicateStepRequest(_message.Message):
+    __slots__ = ("name", "step_id", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STEP_ID_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    step_id: str
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., step_id: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class DuplicateStepResponse(_message.Message):
+    __slots__ = ("workflow", "step_id")
+    WORKFLOW_FIELD_NUMBER: _ClassVar[int]
+    STEP_ID_FIELD_NUMBER: _ClassVar[int]
+    workflow: _workflow_pb2.Workflow
+    step_id: str
+    def __init__(self, workflow: _Optional[_Union[_workflow_pb2.Workflow, _Mapping]] = ..., step_id: _Optional[str] = ...) -> None: ...
+
+class SetStepEnabledRequest(_message.Message):
+    __slots__ = ("name", "step_id", "enabled", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STEP_ID_FIELD_NUMBER: _ClassVar[int]
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    step_id: str
+    enabled: bool
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., step_id: _Optional[str] = ..., enabled: _Optional[bool] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class SetStepEnabledResponse(_message.Message):
+    __slots__ = ("workflow",)
+    WORKFLOW_FIELD_NUMBER: _ClassVar[int]
+    workflow: _workflow_pb2.Workflow
+    def __init__(self, workflow: _Optional[_Union[_workflow_pb2.Workflow, _Mapping]] = ...) -> None: ...
+
+class GetRunParametersRequest(_message.Message):
+    __slots__ = ("name", "version")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    version: int
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+
+class GetRunParametersResponse(_message.Message):
+    __slots__ = ("parameters", "outputs")
+    PARAMETERS_FIELD_NUMBER: _ClassVar[int]
+    OUTPUTS_FIELD_NUMBER: _ClassVar[int]
+    parameters: _containers.RepeatedCompositeFieldContainer[RunParameter]
+    outputs: _containers.RepeatedCompositeFieldContainer[WorkflowOutput]
+    def __init__(self, parameters: _Optional[_Iterable[_Union[RunParameter, _Mapping]]] = ..., outputs: _Optional[_Iterable[_Union[WorkflowOutput, _Mapping]]] = ...) -> None: ...
+
+class RunParameter(_message.Message):
+    __slots__ = ("name", "type", "step_ids")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    STEP_IDS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    type: _instrument_pb2.TypeInfo
+    step_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., type: _Optional[_Union[_instrument_pb2.TypeInfo, _Mapping]] = ..., step_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class WorkflowOutput(_message.Message):
+    __slots__ = ("name", "type", "step_id")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    STEP_ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    type: _instrument_pb2.TypeInfo
+    step_id: str
+    def __init__(self, name: _Optional[str] = ..., type: _Optional[_Union[_instrument_pb2.TypeInfo, _Mapping]] = ..., step_id: _Optional[str] = ...) -> None: ...

@@ -83,6 +83,41 @@ class DesignServiceStub:
                 request_serializer=ivorygrpc_dot_v1_dot_design__service__pb2.ValidateWorkflowRequest.SerializeToString,
                 response_deserializer=ivorygrpc_dot_v1_dot_design__service__pb2.ValidateWorkflowResponse.FromString,
                 _registered_method=True)
+        self.AddStep = channel.unary_unary(
+                '/ivorygrpc.v1.DesignService/AddStep',
+                request_serializer=ivorygrpc_dot_v1_dot_design__service__pb2.AddStepRequest.SerializeToString,
+                response_deserializer=ivorygrpc_dot_v1_dot_design__service__pb2.AddStepResponse.FromString,
+                _registered_method=True)
+        self.UpdateStep = channel.unary_unary(
+                '/ivorygrpc.v1.DesignService/UpdateStep',
+                request_serializer=ivorygrpc_dot_v1_dot_design__service__pb2.UpdateStepRequest.SerializeToString,
+                response_deserializer=ivorygrpc_dot_v1_dot_design__service__pb2.UpdateStepResponse.FromString,
+                _registered_method=True)
+        self.MoveStep = channel.unary_unary(
+                '/ivorygrpc.v1.DesignService/MoveStep',
+                request_serializer=ivorygrpc_dot_v1_dot_design__service__pb2.MoveStepRequest.SerializeToString,
+                response_deserializer=ivorygrpc_dot_v1_dot_design__service__pb2.MoveStepResponse.FromString,
+                _registered_method=True)
+        self.RemoveStep = channel.unary_unary(
+                '/ivorygrpc.v1.DesignService/RemoveStep',
+                request_serializer=ivorygrpc_dot_v1_dot_design__service__pb2.RemoveStepRequest.SerializeToString,
+                response_deserializer=ivorygrpc_dot_v1_dot_design__service__pb2.RemoveStepResponse.FromString,
+                _registered_method=True)
+        self.DuplicateStep = channel.unary_unary(
+                '/ivorygrpc.v1.DesignService/DuplicateStep',
+                request_serializer=ivorygrpc_dot_v1_dot_design__service__pb2.DuplicateStepRequest.SerializeToString,
+                response_deserializer=ivorygrpc_dot_v1_dot_design__service__pb2.DuplicateStepResponse.FromString,
+                _registered_method=True)
+        self.SetStepEnabled = channel.unary_unary(
+                '/ivorygrpc.v1.DesignService/SetStepEnabled',
+                request_serializer=ivorygrpc_dot_v1_dot_design__service__pb2.SetStepEnabledRequest.SerializeToString,
+                response_deserializer=ivorygrpc_dot_v1_dot_design__service__pb2.SetStepEnabledResponse.FromString,
+                _registered_method=True)
+        self.GetRunParameters = channel.unary_unary(
+                '/ivorygrpc.v1.DesignService/GetRunParameters',
+                request_serializer=ivorygrpc_dot_v1_dot_design__service__pb2.GetRunParametersRequest.SerializeToString,
+                response_deserializer=ivorygrpc_dot_v1_dot_design__service__pb2.GetRunParametersResponse.FromString,
+                _registered_method=True)
 
 
 class DesignServiceServicer:
@@ -159,6 +194,56 @@ class DesignServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AddStep(self, request, context):
+        """Inserts a step; saves a new version. Returns NOT_FOUND for an unknown
+        parent step.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateStep(self, request, context):
+        """Replaces the step with the same id; saves a new version.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MoveStep(self, request, context):
+        """Moves a step (with its body) to another place; saves a new version.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveStep(self, request, context):
+        """Removes a step (with its body); saves a new version.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DuplicateStep(self, request, context):
+        """Copies a step right after itself, with new ids; saves a new version.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetStepEnabled(self, request, context):
+        """Enables or disables a step; saves a new version.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRunParameters(self, request, context):
+        """The run parameters a workflow needs (with their types) and its outputs.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DesignServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -206,6 +291,41 @@ def add_DesignServiceServicer_to_server(servicer, server):
                     servicer.ValidateWorkflow,
                     request_deserializer=ivorygrpc_dot_v1_dot_design__service__pb2.ValidateWorkflowRequest.FromString,
                     response_serializer=ivorygrpc_dot_v1_dot_design__service__pb2.ValidateWorkflowResponse.SerializeToString,
+            ),
+            'AddStep': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddStep,
+                    request_deserializer=ivorygrpc_dot_v1_dot_design__service__pb2.AddStepRequest.FromString,
+                    response_serializer=ivorygrpc_dot_v1_dot_design__service__pb2.AddStepResponse.SerializeToString,
+            ),
+            'UpdateStep': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateStep,
+                    request_deserializer=ivorygrpc_dot_v1_dot_design__service__pb2.UpdateStepRequest.FromString,
+                    response_serializer=ivorygrpc_dot_v1_dot_design__service__pb2.UpdateStepResponse.SerializeToString,
+            ),
+            'MoveStep': grpc.unary_unary_rpc_method_handler(
+                    servicer.MoveStep,
+                    request_deserializer=ivorygrpc_dot_v1_dot_design__service__pb2.MoveStepRequest.FromString,
+                    response_serializer=ivorygrpc_dot_v1_dot_design__service__pb2.MoveStepResponse.SerializeToString,
+            ),
+            'RemoveStep': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveStep,
+                    request_deserializer=ivorygrpc_dot_v1_dot_design__service__pb2.RemoveStepRequest.FromString,
+                    response_serializer=ivorygrpc_dot_v1_dot_design__service__pb2.RemoveStepResponse.SerializeToString,
+            ),
+            'DuplicateStep': grpc.unary_unary_rpc_method_handler(
+                    servicer.DuplicateStep,
+                    request_deserializer=ivorygrpc_dot_v1_dot_design__service__pb2.DuplicateStepRequest.FromString,
+                    response_serializer=ivorygrpc_dot_v1_dot_design__service__pb2.DuplicateStepResponse.SerializeToString,
+            ),
+            'SetStepEnabled': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetStepEnabled,
+                    request_deserializer=ivorygrpc_dot_v1_dot_design__service__pb2.SetStepEnabledRequest.FromString,
+                    response_serializer=ivorygrpc_dot_v1_dot_design__service__pb2.SetStepEnabledResponse.SerializeToString,
+            ),
+            'GetRunParameters': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRunParameters,
+                    request_deserializer=ivorygrpc_dot_v1_dot_design__service__pb2.GetRunParametersRequest.FromString,
+                    response_serializer=ivorygrpc_dot_v1_dot_design__service__pb2.GetRunParametersResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -455,6 +575,195 @@ class DesignService:
             '/ivorygrpc.v1.DesignService/ValidateWorkflow',
             ivorygrpc_dot_v1_dot_design__service__pb2.ValidateWorkflowRequest.SerializeToString,
             ivorygrpc_dot_v1_dot_design__service__pb2.ValidateWorkflowResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddStep(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ivorygrpc.v1.DesignService/AddStep',
+            ivorygrpc_dot_v1_dot_design__service__pb2.AddStepRequest.SerializeToString,
+            ivorygrpc_dot_v1_dot_design__service__pb2.AddStepResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateStep(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ivorygrpc.v1.DesignService/UpdateStep',
+            ivorygrpc_dot_v1_dot_design__service__pb2.UpdateStepRequest.SerializeToString,
+            ivorygrpc_dot_v1_dot_design__service__pb2.UpdateStepResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MoveStep(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ivorygrpc.v1.DesignService/MoveStep',
+            ivorygrpc_dot_v1_dot_design__service__pb2.MoveStepRequest.SerializeToString,
+            ivorygrpc_dot_v1_dot_design__service__pb2.MoveStepResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveStep(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ivorygrpc.v1.DesignService/RemoveStep',
+            ivorygrpc_dot_v1_dot_design__service__pb2.RemoveStepRequest.SerializeToString,
+            ivorygrpc_dot_v1_dot_design__service__pb2.RemoveStepResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DuplicateStep(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ivorygrpc.v1.DesignService/DuplicateStep',
+            ivorygrpc_dot_v1_dot_design__service__pb2.DuplicateStepRequest.SerializeToString,
+            ivorygrpc_dot_v1_dot_design__service__pb2.DuplicateStepResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetStepEnabled(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ivorygrpc.v1.DesignService/SetStepEnabled',
+            ivorygrpc_dot_v1_dot_design__service__pb2.SetStepEnabledRequest.SerializeToString,
+            ivorygrpc_dot_v1_dot_design__service__pb2.SetStepEnabledResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRunParameters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ivorygrpc.v1.DesignService/GetRunParameters',
+            ivorygrpc_dot_v1_dot_design__service__pb2.GetRunParametersRequest.SerializeToString,
+            ivorygrpc_dot_v1_dot_design__service__pb2.GetRunParametersResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -63,6 +63,22 @@ class DesignServiceStub:
     """Saves a copy of a workflow (any version) under a new name, editable."""
     ValidateWorkflow: _grpc.UnaryUnaryMultiCallable[_design_service_pb2.ValidateWorkflowRequest, _design_service_pb2.ValidateWorkflowResponse]
     """Checks a workflow against the live deck and returns every problem."""
+    AddStep: _grpc.UnaryUnaryMultiCallable[_design_service_pb2.AddStepRequest, _design_service_pb2.AddStepResponse]
+    """Inserts a step; saves a new version. Returns NOT_FOUND for an unknown
+    parent step.
+    """
+    UpdateStep: _grpc.UnaryUnaryMultiCallable[_design_service_pb2.UpdateStepRequest, _design_service_pb2.UpdateStepResponse]
+    """Replaces the step with the same id; saves a new version."""
+    MoveStep: _grpc.UnaryUnaryMultiCallable[_design_service_pb2.MoveStepRequest, _design_service_pb2.MoveStepResponse]
+    """Moves a step (with its body) to another place; saves a new version."""
+    RemoveStep: _grpc.UnaryUnaryMultiCallable[_design_service_pb2.RemoveStepRequest, _design_service_pb2.RemoveStepResponse]
+    """Removes a step (with its body); saves a new version."""
+    DuplicateStep: _grpc.UnaryUnaryMultiCallable[_design_service_pb2.DuplicateStepRequest, _design_service_pb2.DuplicateStepResponse]
+    """Copies a step right after itself, with new ids; saves a new version."""
+    SetStepEnabled: _grpc.UnaryUnaryMultiCallable[_design_service_pb2.SetStepEnabledRequest, _design_service_pb2.SetStepEnabledResponse]
+    """Enables or disables a step; saves a new version."""
+    GetRunParameters: _grpc.UnaryUnaryMultiCallable[_design_service_pb2.GetRunParametersRequest, _design_service_pb2.GetRunParametersResponse]
+    """The run parameters a workflow needs (with their types) and its outputs."""
 
 @_typing.type_check_only
 class DesignServiceAsyncStub(DesignServiceStub):
@@ -99,6 +115,22 @@ class DesignServiceAsyncStub(DesignServiceStub):
     """Saves a copy of a workflow (any version) under a new name, editable."""
     ValidateWorkflow: _aio.UnaryUnaryMultiCallable[_design_service_pb2.ValidateWorkflowRequest, _design_service_pb2.ValidateWorkflowResponse]  # type: ignore[assignment]
     """Checks a workflow against the live deck and returns every problem."""
+    AddStep: _aio.UnaryUnaryMultiCallable[_design_service_pb2.AddStepRequest, _design_service_pb2.AddStepResponse]  # type: ignore[assignment]
+    """Inserts a step; saves a new version. Returns NOT_FOUND for an unknown
+    parent step.
+    """
+    UpdateStep: _aio.UnaryUnaryMultiCallable[_design_service_pb2.UpdateStepRequest, _design_service_pb2.UpdateStepResponse]  # type: ignore[assignment]
+    """Replaces the step with the same id; saves a new version."""
+    MoveStep: _aio.UnaryUnaryMultiCallable[_design_service_pb2.MoveStepRequest, _design_service_pb2.MoveStepResponse]  # type: ignore[assignment]
+    """Moves a step (with its body) to another place; saves a new version."""
+    RemoveStep: _aio.UnaryUnaryMultiCallable[_design_service_pb2.RemoveStepRequest, _design_service_pb2.RemoveStepResponse]  # type: ignore[assignment]
+    """Removes a step (with its body); saves a new version."""
+    DuplicateStep: _aio.UnaryUnaryMultiCallable[_design_service_pb2.DuplicateStepRequest, _design_service_pb2.DuplicateStepResponse]  # type: ignore[assignment]
+    """Copies a step right after itself, with new ids; saves a new version."""
+    SetStepEnabled: _aio.UnaryUnaryMultiCallable[_design_service_pb2.SetStepEnabledRequest, _design_service_pb2.SetStepEnabledResponse]  # type: ignore[assignment]
+    """Enables or disables a step; saves a new version."""
+    GetRunParameters: _aio.UnaryUnaryMultiCallable[_design_service_pb2.GetRunParametersRequest, _design_service_pb2.GetRunParametersResponse]  # type: ignore[assignment]
+    """The run parameters a workflow needs (with their types) and its outputs."""
 
 class DesignServiceServicer(metaclass=_abc_1.ABCMeta):
     """The workflow library: create, read, list, update (with etags), delete,
@@ -186,5 +218,63 @@ class DesignServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_design_service_pb2.ValidateWorkflowResponse, _abc.Awaitable[_design_service_pb2.ValidateWorkflowResponse]]:
         """Checks a workflow against the live deck and returns every problem."""
+
+    @_abc_1.abstractmethod
+    def AddStep(
+        self,
+        request: _design_service_pb2.AddStepRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_design_service_pb2.AddStepResponse, _abc.Awaitable[_design_service_pb2.AddStepResponse]]:
+        """Inserts a step; saves a new version. Returns NOT_FOUND for an unknown
+        parent step.
+        """
+
+    @_abc_1.abstractmethod
+    def UpdateStep(
+        self,
+        request: _design_service_pb2.UpdateStepRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_design_service_pb2.UpdateStepResponse, _abc.Awaitable[_design_service_pb2.UpdateStepResponse]]:
+        """Replaces the step with the same id; saves a new version."""
+
+    @_abc_1.abstractmethod
+    def MoveStep(
+        self,
+        request: _design_service_pb2.MoveStepRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_design_service_pb2.MoveStepResponse, _abc.Awaitable[_design_service_pb2.MoveStepResponse]]:
+        """Moves a step (with its body) to another place; saves a new version."""
+
+    @_abc_1.abstractmethod
+    def RemoveStep(
+        self,
+        request: _design_service_pb2.RemoveStepRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_design_service_pb2.RemoveStepResponse, _abc.Awaitable[_design_service_pb2.RemoveStepResponse]]:
+        """Removes a step (with its body); saves a new version."""
+
+    @_abc_1.abstractmethod
+    def DuplicateStep(
+        self,
+        request: _design_service_pb2.DuplicateStepRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_design_service_pb2.DuplicateStepResponse, _abc.Awaitable[_design_service_pb2.DuplicateStepResponse]]:
+        """Copies a step right after itself, with new ids; saves a new version."""
+
+    @_abc_1.abstractmethod
+    def SetStepEnabled(
+        self,
+        request: _design_service_pb2.SetStepEnabledRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_design_service_pb2.SetStepEnabledResponse, _abc.Awaitable[_design_service_pb2.SetStepEnabledResponse]]:
+        """Enables or disables a step; saves a new version."""
+
+    @_abc_1.abstractmethod
+    def GetRunParameters(
+        self,
+        request: _design_service_pb2.GetRunParametersRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_design_service_pb2.GetRunParametersResponse, _abc.Awaitable[_design_service_pb2.GetRunParametersResponse]]:
+        """The run parameters a workflow needs (with their types) and its outputs."""
 
 def add_DesignServiceServicer_to_server(servicer: DesignServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

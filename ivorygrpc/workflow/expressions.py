@@ -181,7 +181,7 @@ def _number(text: str, start: int, end: int) -> int | float:
     if end < len(text) and (text[end].isalnum() or text[end] in "_."):
         raise ExpressionError("invalid number", start)
     value: int | float = float(lexeme) if any(c in lexeme for c in ".eE") else int(lexeme)
-    if (isinstance(value, float) and math.isinf(value)) or abs(value) > MAX_INT:
+    if math.isinf(value) or (isinstance(value, int) and value > MAX_INT):
         raise ExpressionError("number out of range", start)
     return value
 
@@ -198,15 +198,22 @@ def _describe(tok: _Token) -> str:
 class _Parser:
     def __init__(self, text: str) -> None:
         self.tokens = _tokenize(text)
-        self.tok = next(self.tokens)
+        self.lookahead: _Token | None = None
         self.depth = 0
         self.names: set[str] = set()
         self.parameters: set[str] = set()
 
+    @property
+    def tok(self) -> _Token:
+        """The next token, lexed only now: the first problem in the text is reported."""
+        if self.lookahead is None:
+            self.lookahead = next(self.tokens)
+        return self.lookahead
+
     def advance(self) -> _Token:
         tok = self.tok
         if tok.kind != "end":
-            self.tok = next(self.tokens)
+            self.lookahead = None
         return tok
 
     def at(self, kind: str, value: str) -> bool:
@@ -323,7 +330,7 @@ def _checked(value: Any, pos: int) -> Any:
     if isinstance(value, int) and abs(value) > MAX_INT:
         raise ExpressionError("integer result too large", pos)
     if isinstance(value, float) and not math.isfinite(value):
-        raise ExpressionError("numeric overflow", pos)
+        raise ExpressionError("numeric overflow: result is not a finite number", pos)
     if isinstance(value, complex):
         raise ExpressionError("result is not a real number", pos)
     if isinstance(value, str) and len(value) > MAX_STRING:
@@ -445,6 +452,10 @@ class Expression:
             raise ExpressionError("expression nested too deeply", 0) from None
         object.__setattr__(self, "_names", frozenset(parser.names))
         object.__setattr__(self, "_parameters", frozenset(parser.parameters))
+
+    def __reduce__(self) -> tuple[type[Expression], tuple[str]]:
+        """Copy (and deep-copy) by text: the tree is rebuilt, never walked recursively."""
+        return (Expression, (self.text,))
 
     def names(self) -> frozenset[str]:
         """The variable names the expression refers to."""
