@@ -97,3 +97,23 @@ async def test_login_then_call(served: Served) -> None:
                        "ivorygrpc.v1.AuthService/GetCurrentUser")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["user"]["role"] == "ROLE_ADMIN"
+
+
+async def test_create_and_validate_a_workflow_from_json(served: Served) -> None:
+    workflow = {"name": "from-grpcurl", "main": [
+        {"call": {"instrument": "pump", "method": "dispense",
+                  "arguments": {"volume_ml": {"parameter": "volume"}}, "save_as": ["total"]}},
+        {"call": {"instrument": "pump", "method": "dispense",
+                  "arguments": {"volume_ml": {"literal": "a lot"}}}},
+    ]}
+    created = await run(grpcurl(), *_auth(served), "-plaintext", "-d",
+                        json.dumps({"workflow": workflow}), served.target,
+                        "ivorygrpc.v1.DesignService/CreateWorkflow")
+    assert created.returncode == 0, created.stderr
+    assert json.loads(created.stdout)["workflow"]["version"] == "1"
+    checked = await run(grpcurl(), *_auth(served), "-plaintext", "-d",
+                        json.dumps({"name": "from-grpcurl"}), served.target,
+                        "ivorygrpc.v1.DesignService/ValidateWorkflow")
+    assert checked.returncode == 0, checked.stderr
+    problems = json.loads(checked.stdout)["problems"]
+    assert [(p["field"], p["code"]) for p in problems] == [("arguments.volume_ml", "WRONG_TYPE")]
