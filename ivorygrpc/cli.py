@@ -17,7 +17,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve a deck file as gRPC services")
-    serve.add_argument("deck", type=Path, help="the deck's Python file")
+    serve.add_argument("deck", type=Path, nargs="?", help="the deck's Python file")
+    serve.add_argument("--schema", type=Path,
+                       help="design offline against an exported ivorygrpc.binpb instead")
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default loopback)")
     serve.add_argument("--port", type=int, default=50051)
     serve.add_argument("--data-dir", type=Path, default=Path("ivorygrpc_data"))
@@ -47,9 +49,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     configure_logging()
     try:
-        module = load_deck(args.deck)
+        if args.command == "serve" and (args.deck is None) == (args.schema is None):
+            print("ivorygrpc: give a deck file or --schema FILE.binpb (not both)",
+                  file=sys.stderr)
+            return 2
+        module = load_deck(args.deck) if args.deck is not None else None
         if args.command == "serve":
-            config = ServerConfig(deck=module, host=args.host, port=args.port,
+            config = ServerConfig(deck=module, schema_file=args.schema, host=args.host,
+                                  port=args.port,
                                   data_dir=args.data_dir, tls_cert=args.tls_cert,
                                   tls_key=args.tls_key, tls_client_ca=args.tls_client_ca,
                                   insecure=args.insecure)

@@ -18,7 +18,7 @@ SECRET_FILE = "server.secret"
 class ServerConfig:
     """Everything `create_server` needs."""
 
-    deck: ModuleType
+    deck: ModuleType | None  # None with `schema_file`: offline design
     host: str = "127.0.0.1"
     port: int = 50051
     data_dir: Path = Path("ivorygrpc_data")
@@ -31,6 +31,7 @@ class ServerConfig:
     auth: AuthSettings = field(default_factory=AuthSettings)
     max_message_bytes: int = 4 * 1024 * 1024
     admin_password: str | None = None  # first start only; default $IVORYGRPC_ADMIN_PASSWORD
+    schema_file: Path | None = None  # an exported descriptor set to design against offline
 
     def resolved_database_url(self) -> str | None:
         """The explicit URL, else the environment's, else None (SQLite in the data folder)."""

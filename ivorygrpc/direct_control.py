@@ -20,6 +20,7 @@ from ivorygrpc.deck.dispatch import Dispatcher
 from ivorygrpc.deck.encode import ResultMismatch
 from ivorygrpc.deck.introspect import Deck
 from ivorygrpc.errors import (
+    FailedPrecondition,
     FieldViolation,
     InstrumentFailed,
     InstrumentResultInvalid,
@@ -84,6 +85,9 @@ class DirectControl:
                    replay: Callable[[Any], T]) -> tuple[T, CallRecord]:
         _check_request_id(request_id)
         inst, op = codec.instrument.name, codec.op.name
+        if not self.dispatcher.has(inst, op):
+            raise FailedPrecondition("the server runs offline (--schema): instruments cannot "
+                                     "be called", reason="DECK_OFFLINE")
         key = (caller, request_id)
         if request_id and key in self._inflight:
             await asyncio.shield(self._inflight[key])

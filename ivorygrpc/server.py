@@ -16,8 +16,10 @@ from ivorygrpc.deck.descriptors import build_deck_files
 from ivorygrpc.deck.dispatch import Dispatcher
 from ivorygrpc.deck.fieldlock import LOCK_FILE, FieldLock
 from ivorygrpc.deck.introspect import Deck, introspect_module
+from ivorygrpc.deck.offline import deck_files, offline_deck
 from ivorygrpc.deck.report import deck_report
 from ivorygrpc.direct_control import DirectControl
+from ivorygrpc.errors import DeckError
 from ivorygrpc.paging import PageTokens
 from ivorygrpc.schema import Schema, build_schema
 from ivorygrpc.services.auth import AuthServicer
@@ -38,7 +40,21 @@ logger = logging.getLogger(__name__)
 
 
 def build_deck(config: ServerConfig) -> tuple[Deck, Schema]:
-    """Introspect the deck and build the schema, numbering fields from the lock file."""
+    """Introspect the deck and build the schema, numbering fields from the lock file.
+
+    With `config.schema_file` the deck comes from an exported descriptor set
+    instead (offline design: no instrument can be called).
+    """
+    if config.schema_file is not None:
+        try:
+            data = config.schema_file.read_bytes()
+        except OSError as exc:
+            raise DeckError(f"cannot read {config.schema_file}: {exc}") from exc
+        files = deck_files(data)
+        spec = offline_deck(config.schema_file.stem, files)
+        return Deck(spec, {}), build_schema(files)
+    if config.deck is None:
+        raise DeckError("give a deck module or a schema file")
     deck = introspect_module(config.deck, exclude=config.exclude)
     lock = FieldLock(config.data_dir / LOCK_FILE)
     files = build_deck_files(deck.spec, lock)

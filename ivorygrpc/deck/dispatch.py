@@ -25,6 +25,10 @@ class Dispatcher:
             thread_name_prefix="ivorygrpc-instrument",
         )
 
+    def has(self, instrument: str, operation: str) -> bool:
+        """True when the operation can be called (False for an offline deck)."""
+        return (instrument, operation) in self._targets
+
     def lock(self, instrument: str) -> asyncio.Lock:
         """The lock that serialises calls to `instrument` (created in the running loop)."""
         lock = self._locks.get(instrument)
