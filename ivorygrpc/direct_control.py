@@ -151,3 +151,6 @@ def _check_request_id(request_id: str) -> None:
     if len(request_id) > MAX_REQUEST_ID:
         raise InvalidArguments([FieldViolation(
             "request_id", f"must be at most {MAX_REQUEST_ID} characters")])
+    if not request_id.isprintable():
+        raise InvalidArguments([FieldViolation(
+            "request_id", "must not contain control characters")])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+from typing import Any
 
-from google.protobuf import json_format
+from google.protobuf import json_format, struct_pb2
 
 from ivorygrpc.direct_control import DirectControl
 from ivorygrpc.errors import FieldViolation, InvalidArguments, InvalidPageToken, NotFound
@@ -17,6 +18,23 @@ from ivorygrpc.services.convert import call_record_message, instrument_message
 from ivorygrpc.services.errors import rpc_errors
 from ivorygrpc.v1 import control_service_pb2 as pb
 from ivorygrpc.v1 import control_service_pb2_grpc as pb_grpc
+
+
+def _value_to_python(value: struct_pb2.Value) -> Any:
+    kind = value.WhichOneof("kind")
+    if kind == "struct_value":
+        return struct_to_python(value.struct_value)
+    if kind == "list_value":
+        return [_value_to_python(item) for item in value.list_value.values]
+    if kind in ("number_value", "string_value", "bool_value"):
+        return getattr(value, kind)
+    return None
+
+
+def struct_to_python(struct: struct_pb2.Struct) -> dict[str, Any]:
+    """A Struct as plain Python; unlike MessageToDict it keeps NaN and infinities,
+    which argument validation then judges like any other number."""
+    return {key: _value_to_python(item) for key, item in struct.fields.items()}
 
 
 class ControlServicer(pb_grpc.ControlServiceServicer):
@@ -62,7 +80,7 @@ class ControlServicer(pb_grpc.ControlServiceServicer):
     async def CallMethod(self, request: pb.CallMethodRequest,
                          context: Context) -> pb.CallMethodResponse:
         """Calls an instrument method with JSON-like arguments."""
-        arguments = json_format.MessageToDict(request.arguments)
+        arguments = struct_to_python(request.arguments)
         result, record = await self._control.call_json(
             request.instrument, request.method, arguments, caller_of(context), request.request_id)
         response = pb.CallMethodResponse(call=call_record_message(record))

@@ -68,20 +68,33 @@ def _pack(detail: Any) -> any_pb2.Any:
     return packed
 
 
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# Statuses travel in HTTP/2 trailers, which clients cap at 8-16 KiB: errors that
+# echo client input (names, values, exception messages) are clipped to fit.
+MAX_MESSAGE, MAX_FIELD, MAX_DESCRIPTION, MAX_VIOLATIONS, MAX_METADATA = 512, 100, 200, 10, 300
+
+
 def to_status(exc: IvorygrpcError) -> grpc.Status:
     """The rich gRPC status for a domain error."""
     code = status_code(exc)
+    metadata = {key: _clip(value, MAX_METADATA) for key, value in exc.metadata.items()}
     details = [_pack(error_details_pb2.ErrorInfo(reason=exc.reason, domain=DOMAIN,
-                                                 metadata=exc.metadata))]
+                                                 metadata=metadata))]
     if isinstance(exc, InvalidArguments):
         details.append(_pack(error_details_pb2.BadRequest(field_violations=[
-            error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
-            for v in exc.violations])))
+            error_details_pb2.BadRequest.FieldViolation(
+                field=_clip(v.field, MAX_FIELD), description=_clip(v.description,
+                                                                   MAX_DESCRIPTION))
+            for v in exc.violations[:MAX_VIOLATIONS]])))
     if isinstance(exc, NotFound | AlreadyExists):
         details.append(_pack(error_details_pb2.ResourceInfo(
-            resource_type=exc.resource_type, resource_name=exc.resource_name,
-            description=exc.message)))
-    status = status_pb2.Status(code=code.value[0], message=exc.message, details=details)
+            resource_type=exc.resource_type, resource_name=_clip(exc.resource_name, MAX_FIELD),
+            description=_clip(exc.message, MAX_DESCRIPTION))))
+    status = status_pb2.Status(code=code.value[0], message=_clip(exc.message, MAX_MESSAGE),
+                               details=details)
     result: grpc.Status = rpc_status.to_status(status)
     return result
 

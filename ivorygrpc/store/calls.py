@@ -76,13 +76,15 @@ class CallRepository(Repository):
 
     def get(self, call_id: str) -> CallRecord | None:
         """The record `call_id`, or None."""
+        if "\x00" in call_id:  # cannot be stored, so cannot exist (PostgreSQL rejects NUL)
+            return None
         with self._sessions() as session:
             row = session.get(CallRow, call_id)
             return None if row is None else _record(row)
 
     def find_by_request_id(self, caller: str, request_id: str) -> CallRecord | None:
         """The call `caller` made with `request_id`, or None (always None for "")."""
-        if not request_id:
+        if not request_id or "\x00" in request_id + caller:
             return None
         with self._sessions() as session:
             row = session.scalars(select(CallRow).where(
@@ -95,6 +97,8 @@ class CallRepository(Repository):
 
         `before` is the `(started_at, id)` of the last record of the previous page.
         """
+        if instrument is not None and "\x00" in instrument:
+            return []
         check_limit(limit)
         query = select(CallRow)
         if instrument is not None:
