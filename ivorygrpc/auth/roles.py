@@ -75,6 +75,8 @@ POLICY: dict[str, Role | None] = {
     _DESIGN + "DuplicateStep": Role.OPERATOR,
     _DESIGN + "SetStepEnabled": Role.OPERATOR,
     _DESIGN + "GetRunParameters": Role.VIEWER,
+    _DESIGN + "RenderPython": Role.VIEWER,
+    _DESIGN + "ImportWorkflow": Role.OPERATOR,
 }
 
 

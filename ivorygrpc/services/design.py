@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import json
 import re
 import uuid
 from collections.abc import Callable, Mapping
@@ -22,7 +23,11 @@ from ivorygrpc.v1 import design_service_pb2 as pb
 from ivorygrpc.v1 import design_service_pb2_grpc as pb_grpc
 from ivorygrpc.v1 import workflow_pb2
 from ivorygrpc.workflow import steps
+from ivorygrpc.workflow.imported import ImportProblem, ImportResult
+from ivorygrpc.workflow.ivoryos_import import import_ivoryos
 from ivorygrpc.workflow.parameters import outputs, run_parameters
+from ivorygrpc.workflow.python_import import import_python
+from ivorygrpc.workflow.render_python import render_python
 from ivorygrpc.workflow.validate import PHASES, called_workflows, iter_steps, validate
 
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -72,6 +77,23 @@ def workflow_message(record: WorkflowRecord) -> workflow_pb2.Workflow:
     workflow.create_time.CopyFrom(_timestamp(record.created_at))
     workflow.update_time.CopyFrom(_timestamp(record.updated_at))
     return workflow
+
+
+def _import(request: pb.ImportWorkflowRequest) -> list[ImportResult]:
+    source = request.WhichOneof("source")
+    try:
+        if source == "python_source":
+            return import_python(request.python_source, request.name or "imported")
+        if source == "ivoryos_json":
+            data = json.loads(request.ivoryos_json)
+            if not isinstance(data, dict):
+                raise ValueError("the JSON must be an object")
+            return [import_ivoryos(data)]
+    except ImportProblem as exc:
+        raise InvalidArguments([FieldViolation("python_source", str(exc))]) from exc
+    except (ValueError, RecursionError) as exc:
+        raise InvalidArguments([FieldViolation("ivoryos_json", f"not valid JSON: {exc}")]) from exc
+    raise InvalidArguments([FieldViolation("source", "give python_source or ivoryos_json")])
 
 
 def _step(step: workflow_pb2.Step) -> dict[str, Any]:
@@ -329,6 +351,33 @@ class DesignServicer(pb_grpc.DesignServiceServicer):
                         for p in run_parameters(record.body, self._deck)],
             outputs=[pb.WorkflowOutput(name=o.name, type=type_info(o.type), step_id=o.step_id)
                      for o in outputs(record.body, self._deck)])
+
+    @rpc_errors
+    async def RenderPython(self, request: pb.RenderPythonRequest,
+                           context: Context) -> pb.RenderPythonResponse:
+        """A readable Python script equivalent to the workflow."""
+        record = await self._get(request.name, request.version)
+        return pb.RenderPythonResponse(source=render_python(record.name, record.body))
+
+    @rpc_errors
+    async def ImportWorkflow(self, request: pb.ImportWorkflowRequest,
+                             context: Context) -> pb.ImportWorkflowResponse:
+        """Converts Python source or IvoryOS JSON into workflows."""
+        results = await asyncio.to_thread(_import, request)
+        reply = pb.ImportWorkflowResponse()
+        for result in results:
+            _check_name(result.name, "name")
+            workflow = json_format.ParseDict(result.body, workflow_pb2.Workflow())
+            workflow.name = result.name
+            if request.save:
+                body = workflow_body(workflow)
+                body.setdefault("deck", self._deck.name)
+                record = await asyncio.to_thread(
+                    self._store.workflows.create, result.name, body,
+                    author=caller_of(context), calls=called_workflows(body))
+                workflow = workflow_message(record)
+            reply.workflows.add(workflow=workflow, warnings=list(result.warnings))
+        return reply
 
     def _lookup(self, name: str, version: int | None) -> Mapping[str, Any] | None:
         record = self._store.workflows.get(name, version)

@@ -314,3 +314,43 @@ class WorkflowOutput(_message.Message):
     type: _instrument_pb2.TypeInfo
     step_id: str
     def __init__(self, name: _Optional[str] = ..., type: _Optional[_Union[_instrument_pb2.TypeInfo, _Mapping]] = ..., step_id: _Optional[str] = ...) -> None: ...
+
+class RenderPythonRequest(_message.Message):
+    __slots__ = ("name", "version")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    version: int
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+
+class RenderPythonResponse(_message.Message):
+    __slots__ = ("source",)
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    source: str
+    def __init__(self, source: _Optional[str] = ...) -> None: ...
+
+class ImportWorkflowRequest(_message.Message):
+    __slots__ = ("python_source", "ivoryos_json", "name", "save")
+    PYTHON_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    IVORYOS_JSON_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SAVE_FIELD_NUMBER: _ClassVar[int]
+    python_source: str
+    ivoryos_json: str
+    name: str
+    save: bool
+    def __init__(self, python_source: _Optional[str] = ..., ivoryos_json: _Optional[str] = ..., name: _Optional[str] = ..., save: _Optional[bool] = ...) -> None: ...
+
+class ImportWorkflowResponse(_message.Message):
+    __slots__ = ("workflows",)
+    WORKFLOWS_FIELD_NUMBER: _ClassVar[int]
+    workflows: _containers.RepeatedCompositeFieldContainer[ImportedWorkflow]
+    def __init__(self, workflows: _Optional[_Iterable[_Union[ImportedWorkflow, _Mapping]]] = ...) -> None: ...
+
+class ImportedWorkflow(_message.Message):
+    __slots__ = ("workflow", "warnings")
+    WORKFLOW_FIELD_NUMBER: _ClassVar[int]
+    WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    workflow: _workflow_pb2.Workflow
+    warnings: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, workflow: _Optional[_Union[_workflow_pb2.Workflow, _Mapping]] = ..., warnings: _Optional[_Iterable[str]] = ...) -> None: ...

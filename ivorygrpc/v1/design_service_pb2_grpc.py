@@ -118,6 +118,16 @@ class DesignServiceStub:
                 request_serializer=ivorygrpc_dot_v1_dot_design__service__pb2.GetRunParametersRequest.SerializeToString,
                 response_deserializer=ivorygrpc_dot_v1_dot_design__service__pb2.GetRunParametersResponse.FromString,
                 _registered_method=True)
+        self.RenderPython = channel.unary_unary(
+                '/ivorygrpc.v1.DesignService/RenderPython',
+                request_serializer=ivorygrpc_dot_v1_dot_design__service__pb2.RenderPythonRequest.SerializeToString,
+                response_deserializer=ivorygrpc_dot_v1_dot_design__service__pb2.RenderPythonResponse.FromString,
+                _registered_method=True)
+        self.ImportWorkflow = channel.unary_unary(
+                '/ivorygrpc.v1.DesignService/ImportWorkflow',
+                request_serializer=ivorygrpc_dot_v1_dot_design__service__pb2.ImportWorkflowRequest.SerializeToString,
+                response_deserializer=ivorygrpc_dot_v1_dot_design__service__pb2.ImportWorkflowResponse.FromString,
+                _registered_method=True)
 
 
 class DesignServiceServicer:
@@ -244,6 +254,24 @@ class DesignServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RenderPython(self, request, context):
+        """A readable Python script equivalent to a workflow, for export and review.
+        The server never executes it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportWorkflow(self, request, context):
+        """Converts Python source or an IvoryOS workflow JSON file into workflows,
+        with a warning for everything that could not be converted; saves them
+        when `save` is set. Returns INVALID_ARGUMENT for source that does not
+        parse, ALREADY_EXISTS when saving over a taken name.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DesignServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -326,6 +354,16 @@ def add_DesignServiceServicer_to_server(servicer, server):
                     servicer.GetRunParameters,
                     request_deserializer=ivorygrpc_dot_v1_dot_design__service__pb2.GetRunParametersRequest.FromString,
                     response_serializer=ivorygrpc_dot_v1_dot_design__service__pb2.GetRunParametersResponse.SerializeToString,
+            ),
+            'RenderPython': grpc.unary_unary_rpc_method_handler(
+                    servicer.RenderPython,
+                    request_deserializer=ivorygrpc_dot_v1_dot_design__service__pb2.RenderPythonRequest.FromString,
+                    response_serializer=ivorygrpc_dot_v1_dot_design__service__pb2.RenderPythonResponse.SerializeToString,
+            ),
+            'ImportWorkflow': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportWorkflow,
+                    request_deserializer=ivorygrpc_dot_v1_dot_design__service__pb2.ImportWorkflowRequest.FromString,
+                    response_serializer=ivorygrpc_dot_v1_dot_design__service__pb2.ImportWorkflowResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -764,6 +802,60 @@ class DesignService:
             '/ivorygrpc.v1.DesignService/GetRunParameters',
             ivorygrpc_dot_v1_dot_design__service__pb2.GetRunParametersRequest.SerializeToString,
             ivorygrpc_dot_v1_dot_design__service__pb2.GetRunParametersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RenderPython(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ivorygrpc.v1.DesignService/RenderPython',
+            ivorygrpc_dot_v1_dot_design__service__pb2.RenderPythonRequest.SerializeToString,
+            ivorygrpc_dot_v1_dot_design__service__pb2.RenderPythonResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportWorkflow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ivorygrpc.v1.DesignService/ImportWorkflow',
+            ivorygrpc_dot_v1_dot_design__service__pb2.ImportWorkflowRequest.SerializeToString,
+            ivorygrpc_dot_v1_dot_design__service__pb2.ImportWorkflowResponse.FromString,
             options,
             channel_credentials,
             insecure,

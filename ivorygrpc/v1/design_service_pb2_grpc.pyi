@@ -79,6 +79,16 @@ class DesignServiceStub:
     """Enables or disables a step; saves a new version."""
     GetRunParameters: _grpc.UnaryUnaryMultiCallable[_design_service_pb2.GetRunParametersRequest, _design_service_pb2.GetRunParametersResponse]
     """The run parameters a workflow needs (with their types) and its outputs."""
+    RenderPython: _grpc.UnaryUnaryMultiCallable[_design_service_pb2.RenderPythonRequest, _design_service_pb2.RenderPythonResponse]
+    """A readable Python script equivalent to a workflow, for export and review.
+    The server never executes it.
+    """
+    ImportWorkflow: _grpc.UnaryUnaryMultiCallable[_design_service_pb2.ImportWorkflowRequest, _design_service_pb2.ImportWorkflowResponse]
+    """Converts Python source or an IvoryOS workflow JSON file into workflows,
+    with a warning for everything that could not be converted; saves them
+    when `save` is set. Returns INVALID_ARGUMENT for source that does not
+    parse, ALREADY_EXISTS when saving over a taken name.
+    """
 
 @_typing.type_check_only
 class DesignServiceAsyncStub(DesignServiceStub):
@@ -131,6 +141,16 @@ class DesignServiceAsyncStub(DesignServiceStub):
     """Enables or disables a step; saves a new version."""
     GetRunParameters: _aio.UnaryUnaryMultiCallable[_design_service_pb2.GetRunParametersRequest, _design_service_pb2.GetRunParametersResponse]  # type: ignore[assignment]
     """The run parameters a workflow needs (with their types) and its outputs."""
+    RenderPython: _aio.UnaryUnaryMultiCallable[_design_service_pb2.RenderPythonRequest, _design_service_pb2.RenderPythonResponse]  # type: ignore[assignment]
+    """A readable Python script equivalent to a workflow, for export and review.
+    The server never executes it.
+    """
+    ImportWorkflow: _aio.UnaryUnaryMultiCallable[_design_service_pb2.ImportWorkflowRequest, _design_service_pb2.ImportWorkflowResponse]  # type: ignore[assignment]
+    """Converts Python source or an IvoryOS workflow JSON file into workflows,
+    with a warning for everything that could not be converted; saves them
+    when `save` is set. Returns INVALID_ARGUMENT for source that does not
+    parse, ALREADY_EXISTS when saving over a taken name.
+    """
 
 class DesignServiceServicer(metaclass=_abc_1.ABCMeta):
     """The workflow library: create, read, list, update (with etags), delete,
@@ -276,5 +296,27 @@ class DesignServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_design_service_pb2.GetRunParametersResponse, _abc.Awaitable[_design_service_pb2.GetRunParametersResponse]]:
         """The run parameters a workflow needs (with their types) and its outputs."""
+
+    @_abc_1.abstractmethod
+    def RenderPython(
+        self,
+        request: _design_service_pb2.RenderPythonRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_design_service_pb2.RenderPythonResponse, _abc.Awaitable[_design_service_pb2.RenderPythonResponse]]:
+        """A readable Python script equivalent to a workflow, for export and review.
+        The server never executes it.
+        """
+
+    @_abc_1.abstractmethod
+    def ImportWorkflow(
+        self,
+        request: _design_service_pb2.ImportWorkflowRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_design_service_pb2.ImportWorkflowResponse, _abc.Awaitable[_design_service_pb2.ImportWorkflowResponse]]:
+        """Converts Python source or an IvoryOS workflow JSON file into workflows,
+        with a warning for everything that could not be converted; saves them
+        when `save` is set. Returns INVALID_ARGUMENT for source that does not
+        parse, ALREADY_EXISTS when saving over a taken name.
+        """
 
 def add_DesignServiceServicer_to_server(servicer: DesignServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -42,6 +42,8 @@ EXPECTED = {
     D + "DuplicateStep": "operator",
     D + "SetStepEnabled": "operator",
     D + "GetRunParameters": "viewer",
+    D + "RenderPython": "viewer",
+    D + "ImportWorkflow": "operator",
     "/ivorygrpc.deck.pump.v1.PumpService/Prime": "operator",
     "/ivorygrpc.deck.sdl.v1.SdlService/GetTemperature": "operator",
     "/ivorygrpc.deck.blocks.v1.BlocksService/Dilute": "operator",
