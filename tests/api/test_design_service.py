@@ -190,3 +190,38 @@ async def test_call_cycles_are_found(stub: pb_grpc.DesignServiceStub) -> None:
         await stub.CreateWorkflow(pb.CreateWorkflowRequest(workflow=_workflow(data)))
     reply = await stub.ValidateWorkflow(pb.ValidateWorkflowRequest(name="cycle-a"))
     assert "CALL_CYCLE" in {p.code for p in reply.problems}
+
+
+async def test_list_filters_order_and_pages(stub: pb_grpc.DesignServiceStub) -> None:
+    for index in range(5):
+        await stub.CreateWorkflow(pb.CreateWorkflowRequest(workflow=_workflow(
+            {"name": f"wf-{index}", "registered": index % 2 == 0,
+             "main": [{"comment": {"text": "x"}}]})))
+    await stub.FinalizeWorkflow(pb.FinalizeWorkflowRequest(name="wf-3"))
+    registered = await stub.ListWorkflows(pb.ListWorkflowsRequest(registered_only=True))
+    assert [w.name for w in registered.workflows] == ["wf-0", "wf-2", "wf-4"]
+    final = await stub.ListWorkflows(pb.ListWorkflowsRequest(
+        state=workflow_pb2.WORKFLOW_STATE_FINALIZED))
+    assert [w.name for w in final.workflows] == ["wf-3"]
+    assert not (await stub.ListWorkflows(pb.ListWorkflowsRequest(deck="other"))).workflows
+    await stub.UpdateWorkflow(pb.UpdateWorkflowRequest(
+        workflow=workflow_pb2.Workflow(name="wf-1", description="touched"),
+        update_mask=field_mask_pb2.FieldMask(paths=["description"])))
+    names: list[str] = []
+    token = ""
+    while True:
+        page = await stub.ListWorkflows(pb.ListWorkflowsRequest(
+            order_by="update_time desc", page_size=2, page_token=token))
+        names += [w.name for w in page.workflows]
+        token = page.next_page_token
+        if not token:
+            break
+    assert names[0] == "wf-1" and sorted(names) == [f"wf-{i}" for i in range(5)]
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.ListWorkflows(pb.ListWorkflowsRequest(order_by="colour"))
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    first = await stub.ListWorkflows(pb.ListWorkflowsRequest(page_size=2))
+    with pytest.raises(grpc.aio.AioRpcError) as caught:  # a token only fits its own query
+        await stub.ListWorkflows(pb.ListWorkflowsRequest(page_size=2, search="wf",
+                                                         page_token=first.next_page_token))
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
