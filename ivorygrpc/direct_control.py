@@ -98,17 +98,25 @@ class DirectControl:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if request_id:  # registered before the first await: a concurrent retry waits for us
             self._inflight[key] = done
-        try:
-            record, created = await asyncio.to_thread(
-                self.store.calls.start, instrument=inst, method=op, arguments=arguments,
-                caller=caller, request_id=request_id)
-            if not created:
-                return self._replay(record, inst, op, replay), record
-            return await self._execute(codec, bound, record.id, shape)
-        finally:
-            if request_id:
-                self._inflight.pop(key, None)
-            done.set_result(None)
+
+        async def attempt() -> tuple[T, CallRecord]:
+            try:
+                record, created = await asyncio.to_thread(
+                    self.store.calls.start, instrument=inst, method=op, arguments=arguments,
+                    caller=caller, request_id=request_id)
+                if not created:
+                    return self._replay(record, inst, op, replay), record
+                return await self._execute(codec, bound, record.id, shape)
+            finally:
+                if request_id:
+                    self._inflight.pop(key, None)
+                done.set_result(None)
+
+        # A cancelled rpc (client deadline) must not lose the call's outcome: the
+        # attempt goes on, records the result, and a retry replays it.
+        task = asyncio.ensure_future(attempt())
+        task.add_done_callback(_retrieve)
+        return await asyncio.shield(task)
 
     async def _execute(self, codec: OperationCodec, bound: BoundCall, call_id: str,
                        shape: Callable[[Any], T]) -> tuple[T, CallRecord]:
@@ -145,6 +153,12 @@ class DirectControl:
             return replay(record.output)
         except ResultMismatch as exc:
             raise InstrumentResultInvalid(str(exc), metadata={"call_id": record.id}) from exc
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    """Mark a shielded attempt's exception as seen (its caller may have gone)."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _check_request_id(request_id: str) -> None:

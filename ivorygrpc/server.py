@@ -97,6 +97,15 @@ async def create_server(config: ServerConfig) -> tuple[IvorygrpcServer, int]:
     deck, schema = build_deck(config)
     logger.info("%s", deck_report(deck.spec))
     store = Store.open(config.resolved_database_url() or Store.sqlite_url(config.data_dir))
+    try:
+        return await _assemble(config, deck, schema, store)
+    except BaseException:
+        store.close()
+        raise
+
+
+async def _assemble(config: ServerConfig, deck: Deck, schema: Schema,
+                    store: Store) -> tuple[IvorygrpcServer, int]:
     interrupted = store.calls.mark_interrupted()
     if interrupted:
         logger.warning("%d direct calls were running when the server stopped", interrupted)
@@ -127,7 +136,6 @@ async def create_server(config: ServerConfig) -> tuple[IvorygrpcServer, int]:
     try:
         port = bind(server, config)
     except TransportError:
-        store.close()
         dispatcher.close()
         raise
     return IvorygrpcServer(server, port, deck=deck, schema=schema, store=store,

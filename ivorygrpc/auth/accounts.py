@@ -61,11 +61,27 @@ class Accounts:
         self.store = store
         self.settings = settings or AuthSettings()
         self._cache: dict[str, tuple[Identity, datetime, float]] = {}
+        # One login attempt per user name at a time, so parallel guesses cannot all
+        # pass the lockout check before the first failure is counted.
+        self._login_locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
+        self._admin_lock = asyncio.Lock()  # keeps the last-admin check and change together
 
     # -- tokens -------------------------------------------------------------------------------
 
     async def login(self, username: str, password: str) -> tuple[str, datetime, UserRecord]:
         """A new bearer token for valid credentials; raises Unauthenticated otherwise."""
+        key = username[:64]
+        lock, users = self._login_locks.setdefault(key, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                return await self._login(username, password)
+        finally:
+            users[0] -= 1
+            if users[0] == 0:
+                self._login_locks.pop(key, None)
+
+    async def _login(self, username: str, password: str) -> tuple[str, datetime, UserRecord]:
         user = await asyncio.to_thread(self.store.users.get, username) if USERNAME.match(
             username) else None
         now = _now()
@@ -167,13 +183,14 @@ class Accounts:
     async def update_user(self, actor: Identity, username: str, *, role: Role | None,
                           disabled: bool | None, expected_version: int | None) -> UserRecord:
         """Change role and/or disabled flag; keeps at least one enabled admin."""
-        user = await self._user(username)
-        demotes = role is not None and role is not Role.ADMIN
-        if user.role == "admin" and not user.disabled and (demotes or disabled):
-            await self._keep_an_admin(username)
-        updated = await asyncio.to_thread(
-            self.store.users.update, username, role=role.name.lower() if role else None,
-            disabled=disabled, expected_version=expected_version)
+        async with self._admin_lock:
+            user = await self._user(username)
+            demotes = role is not None and role is not Role.ADMIN
+            if user.role == "admin" and not user.disabled and (demotes or disabled):
+                await self._keep_an_admin(username)
+            updated = await asyncio.to_thread(
+                self.store.users.update, username, role=role.name.lower() if role else None,
+                disabled=disabled, expected_version=expected_version)
         if updated is None:
             raise NotFound("user", username, reason="USER_NOT_FOUND")
         self._forget(username)
@@ -187,10 +204,11 @@ class Accounts:
 
     async def delete_user(self, actor: Identity, username: str) -> None:
         """Delete a user and their tokens; never the last enabled admin."""
-        user = await self._user(username)
-        if user.role == "admin" and not user.disabled:
-            await self._keep_an_admin(username)
-        await asyncio.to_thread(self.store.users.delete, username)
+        async with self._admin_lock:
+            user = await self._user(username)
+            if user.role == "admin" and not user.disabled:
+                await self._keep_an_admin(username)
+            await asyncio.to_thread(self.store.users.delete, username)
         self._forget(username)
         await self._audit(actor, "user_deleted", username)
 

@@ -44,8 +44,14 @@ class Dispatcher:
             if inspect.iscoroutinefunction(target):
                 return await target(*args, **kwargs)
             loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(
+            running = loop.run_in_executor(
                 self._executor, functools.partial(target, *args, **kwargs))
+            try:
+                result = await asyncio.shield(running)
+            except asyncio.CancelledError:
+                # The thread cannot be stopped: keep the instrument locked until it ends.
+                await asyncio.wait([running])
+                raise
             if inspect.isawaitable(result):
                 result = await result
             return result

@@ -13,7 +13,13 @@ from typing import Any
 from google.protobuf import json_format, timestamp_pb2
 
 from ivorygrpc.deck.model import DeckSpec
-from ivorygrpc.errors import FieldViolation, InvalidArguments, InvalidPageToken, NotFound
+from ivorygrpc.errors import (
+    AlreadyExists,
+    FieldViolation,
+    InvalidArguments,
+    InvalidPageToken,
+    NotFound,
+)
 from ivorygrpc.paging import PageTokens, page_size
 from ivorygrpc.services.context import Context, caller_of
 from ivorygrpc.services.convert import type_info
@@ -50,9 +56,19 @@ def _timestamp(value: datetime.datetime) -> timestamp_pb2.Timestamp:
     return stamp
 
 
+def _to_dict(message: Any, field: str) -> dict[str, Any]:
+    """A message as JSON-like data; non-finite numbers are refused (JSON has none)."""
+    try:
+        data: dict[str, Any] = json_format.MessageToDict(message,
+                                                         preserving_proto_field_name=True)
+    except json_format.Error as exc:
+        raise InvalidArguments([FieldViolation(field, f"numbers must be finite ({exc})")]) from exc
+    return data
+
+
 def workflow_body(workflow: workflow_pb2.Workflow) -> dict[str, Any]:
     """The stored content of a workflow: its editable fields, step ids filled in."""
-    data = json_format.MessageToDict(workflow, preserving_proto_field_name=True)
+    data = _to_dict(workflow, "workflow")
     body = {key: data[key] for key in CONTENT_FIELDS if key in data}
     seen: set[str] = set()
     for phase in PHASES:
@@ -81,23 +97,24 @@ def workflow_message(record: WorkflowRecord) -> workflow_pb2.Workflow:
 
 def _import(request: pb.ImportWorkflowRequest) -> list[ImportResult]:
     source = request.WhichOneof("source")
+    if source is None:
+        raise InvalidArguments([FieldViolation("source", "give python_source or ivoryos_json")])
     try:
         if source == "python_source":
             return import_python(request.python_source, request.name or "imported")
-        if source == "ivoryos_json":
+        try:
             data = json.loads(request.ivoryos_json)
-            if not isinstance(data, dict):
-                raise ValueError("the JSON must be an object")
-            return [import_ivoryos(data)]
-    except ImportProblem as exc:
-        raise InvalidArguments([FieldViolation("python_source", str(exc))]) from exc
-    except (ValueError, RecursionError) as exc:
-        raise InvalidArguments([FieldViolation("ivoryos_json", f"not valid JSON: {exc}")]) from exc
-    raise InvalidArguments([FieldViolation("source", "give python_source or ivoryos_json")])
+        except (ValueError, RecursionError) as exc:
+            raise ImportProblem(f"not valid JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ImportProblem("the JSON must be an object")
+        return [import_ivoryos(data)]
+    except (ImportProblem, ValueError) as exc:
+        raise InvalidArguments([FieldViolation(source, str(exc))]) from exc
 
 
 def _step(step: workflow_pb2.Step) -> dict[str, Any]:
-    return json_format.MessageToDict(step, preserving_proto_field_name=True)
+    return _to_dict(step, "step")
 
 
 def _location(location: pb.StepLocation) -> steps.Location:
@@ -259,7 +276,7 @@ class DesignServicer(pb_grpc.DesignServiceServicer):
             name, body = record.name, record.body
         elif request.WhichOneof("source") == "workflow":
             name = request.workflow.name
-            body = json_format.MessageToDict(request.workflow, preserving_proto_field_name=True)
+            body = _to_dict(request.workflow, "workflow")
         else:
             raise InvalidArguments([FieldViolation("source", "give a workflow or a name")])
         problems = await asyncio.to_thread(validate, name, body, self._deck, self._lookup)
@@ -364,9 +381,14 @@ class DesignServicer(pb_grpc.DesignServiceServicer):
                              context: Context) -> pb.ImportWorkflowResponse:
         """Converts Python source or IvoryOS JSON into workflows."""
         results = await asyncio.to_thread(_import, request)
-        reply = pb.ImportWorkflowResponse()
         for result in results:
             _check_name(result.name, "name")
+            existing = await asyncio.to_thread(self._store.workflows.get, result.name, None)
+            if request.save and existing is not None:
+                # checked for all before saving any: a clash saves nothing
+                raise AlreadyExists("workflow", result.name, reason="WORKFLOW_EXISTS")
+        reply = pb.ImportWorkflowResponse()
+        for result in results:
             workflow = json_format.ParseDict(result.body, workflow_pb2.Workflow())
             workflow.name = result.name
             if request.save:

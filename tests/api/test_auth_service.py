@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
 from datetime import timedelta
@@ -171,3 +172,19 @@ async def test_first_start_generates_a_private_admin_password(tmp_path: Path,
         assert store.users.get("admin") is not None
     finally:
         store.close()
+
+
+async def test_parallel_guesses_cannot_outrun_the_lockout(served: Served) -> None:
+    await _auth(served.channel).CreateUser(pb.CreateUserRequest(
+        username="bob", password=USER_PASSWORD, role=user_pb2.ROLE_VIEWER))
+    anonymous = _auth(served.open_channel())
+    wrong = [asyncio.ensure_future(anonymous.Login(pb.LoginRequest(
+        username="bob", password=f"guess-{i}"))) for i in range(6)]
+    await asyncio.sleep(0.05)  # the right password arrives while the guesses are in flight
+    right = anonymous.Login(pb.LoginRequest(username="bob", password=USER_PASSWORD))
+    results = await asyncio.gather(right, *wrong, return_exceptions=True)
+    assert all(isinstance(r, grpc.aio.AioRpcError) for r in results)
+    # FAST_AUTH locks after 3 failures; attempts for one user are taken one at a time,
+    # so the right password, queued behind the guesses, meets the lock.
+    bob = served.server.store.users.get("bob")
+    assert bob is not None and bob.locked_until is not None

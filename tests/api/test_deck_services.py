@@ -6,7 +6,9 @@ import asyncio
 
 import grpc
 import pytest
+from google.protobuf import json_format, struct_pb2
 
+from ivorygrpc.v1 import call_record_pb2
 from ivorygrpc.v1 import control_service_pb2 as pb
 from ivorygrpc.v1 import control_service_pb2_grpc as pb_grpc
 from tests.fixtures.client import DeckClient, rich_status
@@ -142,3 +144,23 @@ async def test_calls_to_different_instruments_run_concurrently(serve_deck: Serve
     replies = await asyncio.gather(client.call("ivorygrpc.deck.left.v1.LeftService", "Meet"),
                                    client.call("ivorygrpc.deck.right.v1.RightService", "Meet"))
     assert replies == [{"result": True}, {"result": True}]
+
+
+async def test_a_cancelled_call_keeps_the_instrument_locked_and_is_recorded(
+        serve_deck: ServeDeck) -> None:
+    served = await serve_deck(API_DECK)
+    stub = pb_grpc.ControlServiceStub(served.channel)
+    slow = pb.CallMethodRequest(instrument="probe", method="hold", request_id="slow-1",
+                                arguments=json_format.ParseDict({"seconds": 0.6},
+                                                                struct_pb2.Struct()))
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.CallMethod(slow, timeout=0.1)
+    assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    # The method still runs: a second call must wait for it, never overlap it.
+    quick = await stub.CallMethod(pb.CallMethodRequest(instrument="probe", method="hold",
+                                                       arguments=json_format.ParseDict(
+                                                           {"seconds": 0}, struct_pb2.Struct())))
+    assert quick.result.number_value == 1  # the highest concurrency the probe saw
+    retry = await stub.CallMethod(slow)  # the first attempt finished and was recorded
+    assert retry.call.state == call_record_pb2.CALL_STATE_SUCCEEDED
+    assert retry.result.number_value == 1
