@@ -8,13 +8,23 @@ import binascii
 import hashlib
 import hmac
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from ivorygrpc.errors import FieldViolation, InvalidArguments, InvalidPageToken
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 _TAG = 16
+
+
+T = TypeVar("T")
+
+
+def split_page(items: list[T], size: int) -> tuple[list[T], T | None]:
+    """Items fetched with `limit=size + 1` -> (the page, its last item if more follow)."""
+    if len(items) > size:
+        return items[:size], items[size - 1]
+    return items, None
 
 
 def page_size(requested: int) -> int:

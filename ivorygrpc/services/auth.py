@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from google.protobuf import timestamp_pb2
-
 from ivorygrpc.auth.accounts import Accounts
 from ivorygrpc.auth.roles import Role
 from ivorygrpc.errors import FieldViolation, InvalidArguments, InvalidPageToken
-from ivorygrpc.paging import PageTokens, page_size
+from ivorygrpc.paging import PageTokens, page_size, split_page
 from ivorygrpc.services.context import Context, identity_of
+from ivorygrpc.services.convert import parse_etag, timestamp
 from ivorygrpc.services.errors import rpc_errors
 from ivorygrpc.store import UserRecord
 from ivorygrpc.v1 import auth_service_pb2 as pb
@@ -23,17 +20,11 @@ _FROM_PROTO = {number: role for role, number in _ROLES.items()}
 _MASKABLE = {"role", "disabled"}
 
 
-def _timestamp(value: datetime) -> timestamp_pb2.Timestamp:
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
 def user_message(user: UserRecord) -> user_pb2.User:
     """The `User` message of a stored user (never the password hash)."""
     return user_pb2.User(username=user.username, role=_ROLES[Role.parse(user.role)],
-                         disabled=user.disabled, create_time=_timestamp(user.created_at),
-                         update_time=_timestamp(user.updated_at), etag=str(user.version))
+                         disabled=user.disabled, create_time=timestamp(user.created_at),
+                         update_time=timestamp(user.updated_at), etag=str(user.version))
 
 
 def _role(value: int, field: str) -> Role:
@@ -54,7 +45,7 @@ class AuthServicer(pb_grpc.AuthServiceServicer):
     async def Login(self, request: pb.LoginRequest, context: Context) -> pb.LoginResponse:
         """Exchanges credentials for a bearer token."""
         token, expires, user = await self._accounts.login(request.username, request.password)
-        return pb.LoginResponse(token=token, expire_time=_timestamp(expires),
+        return pb.LoginResponse(token=token, expire_time=timestamp(expires),
                                 user=user_message(user))
 
     @rpc_errors
@@ -99,10 +90,8 @@ class AuthServicer(pb_grpc.AuthServiceServicer):
                 raise InvalidPageToken()
             after = cursor[0]
         users = await self._accounts.list_users(size + 1, after)
-        token = ""
-        if len(users) > size:
-            users = users[:size]
-            token = self._tokens.encode("ListUsers", [users[-1].username])
+        users, last = split_page(users, size)
+        token = self._tokens.encode("ListUsers", [last.username]) if last else ""
         return pb.ListUsersResponse(users=[user_message(u) for u in users], next_page_token=token)
 
     @rpc_errors
@@ -118,14 +107,9 @@ class AuthServicer(pb_grpc.AuthServiceServicer):
             raise InvalidArguments([FieldViolation("user.username", "is required")])
         role = _role(request.user.role, "user.role") if "role" in paths else None
         disabled = request.user.disabled if "disabled" in paths else None
-        expected = None
-        if request.etag:
-            if not request.etag.isdigit():
-                raise InvalidArguments([FieldViolation("etag", "is not an etag of this server")])
-            expected = int(request.etag)
         user = await self._accounts.update_user(identity_of(context), request.user.username,
                                                 role=role, disabled=disabled,
-                                                expected_version=expected)
+                                                expected_version=parse_etag(request.etag))
         return pb.UpdateUserResponse(user=user_message(user))
 
     @rpc_errors

@@ -11,7 +11,7 @@ from google.protobuf import json_format, struct_pb2
 from ivorygrpc.direct_control import DirectControl
 from ivorygrpc.errors import FieldViolation, InvalidArguments, InvalidPageToken, NotFound
 from ivorygrpc.export import descriptor_set, proto_texts
-from ivorygrpc.paging import PageTokens, page_size
+from ivorygrpc.paging import PageTokens, page_size, split_page
 from ivorygrpc.schema import Schema
 from ivorygrpc.services.context import Context, caller_of
 from ivorygrpc.services.convert import call_record_message, instrument_message
@@ -103,11 +103,9 @@ class ControlServicer(pb_grpc.ControlServiceServicer):
         records = await asyncio.to_thread(self._control.store.calls.list,
                                           instrument=request.instrument or None,
                                           limit=size + 1, before=before)
-        next_token = ""
-        if len(records) > size:
-            records = records[:size]
-            last = records[-1]
-            next_token = self._tokens.encode(scope, [last.started_at.isoformat(), last.id])
+        records, last = split_page(records, size)
+        next_token = self._tokens.encode(scope, [last.started_at.isoformat(), last.id]) if (
+            last) else ""
         return pb.ListCallsResponse(calls=[call_record_message(r) for r in records],
                                     next_page_token=next_token)
 

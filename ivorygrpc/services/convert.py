@@ -17,6 +17,7 @@ from ivorygrpc.deck.model import (
     ReturnKind,
     TypeSpec,
 )
+from ivorygrpc.errors import FieldViolation, InvalidArguments
 from ivorygrpc.store import CallRecord
 from ivorygrpc.v1 import call_record_pb2, instrument_pb2
 
@@ -98,10 +99,20 @@ def type_info(t: TypeSpec, _depth: int = 0) -> instrument_pb2.TypeInfo:
     return info
 
 
-def _timestamp(value: datetime.datetime) -> timestamp_pb2.Timestamp:
+def timestamp(value: datetime.datetime) -> timestamp_pb2.Timestamp:
+    """A Timestamp message of an aware datetime."""
     stamp = timestamp_pb2.Timestamp()
     stamp.FromDatetime(value)
     return stamp
+
+
+def parse_etag(etag: str) -> int | None:
+    """The version an etag stands for (etags are version numbers); None when empty."""
+    if not etag:
+        return None
+    if not etag.isdigit():
+        raise InvalidArguments([FieldViolation("etag", "is not an etag of this server")])
+    return int(etag)
 
 
 def call_record_message(record: CallRecord) -> call_record_pb2.CallRecord:
@@ -110,10 +121,10 @@ def call_record_message(record: CallRecord) -> call_record_pb2.CallRecord:
         id=record.id, instrument=record.instrument, method=record.method, caller=record.caller,
         request_id=record.request_id,
         state=_CALL_STATES.get(record.state, call_record_pb2.CALL_STATE_UNSPECIFIED),
-        start_time=_timestamp(record.started_at))
+        start_time=timestamp(record.started_at))
     json_format.ParseDict(to_jsonable(record.arguments), message.arguments)
     if record.finished_at is not None:
-        message.end_time.CopyFrom(_timestamp(record.finished_at))
+        message.end_time.CopyFrom(timestamp(record.finished_at))
     if record.state == "succeeded":
         json_format.ParseDict(to_jsonable(record.output), message.output)
     if record.error_type:

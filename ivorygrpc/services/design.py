@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import datetime
 import json
 import re
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from google.protobuf import json_format, timestamp_pb2
+from google.protobuf import json_format
 
 from ivorygrpc.deck.model import DeckSpec
 from ivorygrpc.errors import (
@@ -20,9 +19,9 @@ from ivorygrpc.errors import (
     InvalidPageToken,
     NotFound,
 )
-from ivorygrpc.paging import PageTokens, page_size
+from ivorygrpc.paging import PageTokens, page_size, split_page
 from ivorygrpc.services.context import Context, caller_of
-from ivorygrpc.services.convert import type_info
+from ivorygrpc.services.convert import parse_etag, timestamp, type_info
 from ivorygrpc.services.errors import rpc_errors
 from ivorygrpc.store import Store, WorkflowRecord
 from ivorygrpc.v1 import design_service_pb2 as pb
@@ -48,12 +47,6 @@ def _check_name(name: str, field: str = "name") -> None:
     if not NAME.match(name):
         raise InvalidArguments([FieldViolation(field, "must be 1 to 64 letters, digits, "
                                                       "'_' or '-'")])
-
-
-def _timestamp(value: datetime.datetime) -> timestamp_pb2.Timestamp:
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
 
 
 def _to_dict(message: Any, field: str) -> dict[str, Any]:
@@ -90,8 +83,8 @@ def workflow_message(record: WorkflowRecord) -> workflow_pb2.Workflow:
     workflow.etag = str(record.version)
     workflow.state = _STATES.get(record.state, workflow_pb2.WORKFLOW_STATE_UNSPECIFIED)
     workflow.author = record.author
-    workflow.create_time.CopyFrom(_timestamp(record.created_at))
-    workflow.update_time.CopyFrom(_timestamp(record.updated_at))
+    workflow.create_time.CopyFrom(timestamp(record.created_at))
+    workflow.update_time.CopyFrom(timestamp(record.updated_at))
     return workflow
 
 
@@ -180,10 +173,9 @@ class DesignServicer(pb_grpc.DesignServiceServicer):
             self._store.workflows.list, search=request.search, deck=request.deck, state=state,
             registered_only=request.registered_only, order_by=order, limit=size + 1,
             after=after)
+        records, last = split_page(records, size)
         token = ""
-        if len(records) > size:
-            records = records[:size]
-            last = records[-1]
+        if last is not None:
             cursor = [last.name] if order == "name" else [last.updated_at.isoformat(),
                                                           last.name]
             token = self._tokens.encode(scope, cursor)
@@ -203,17 +195,13 @@ class DesignServicer(pb_grpc.DesignServiceServicer):
         if unknown:
             raise InvalidArguments([FieldViolation("update_mask",
                                                    f"{unknown[0]!r} cannot be updated")])
-        changes = workflow_body(request.workflow)
-        body = {key: value for key, value in current.body.items() if key not in paths}
-        body.update({key: value for key, value in changes.items() if key in paths})
-        body = workflow_body(json_format.ParseDict(body, workflow_pb2.Workflow()))
-        expected = None
-        if request.etag:
-            if not request.etag.isdigit():
-                raise InvalidArguments([FieldViolation("etag", "is not an etag of this server")])
-            expected = int(request.etag)
+        changes = _to_dict(request.workflow, "workflow")
+        merged = {key: value for key, value in current.body.items() if key not in paths}
+        merged.update({key: value for key, value in changes.items() if key in paths})
+        body = workflow_body(json_format.ParseDict(merged, workflow_pb2.Workflow()))
         record = await asyncio.to_thread(self._store.workflows.save_version, name, body,
-                                         author=caller_of(context), expected_version=expected,
+                                         author=caller_of(context),
+                                         expected_version=parse_etag(request.etag),
                                          calls=called_workflows(body))
         return pb.UpdateWorkflowResponse(workflow=workflow_message(record))
 
@@ -240,10 +228,8 @@ class DesignServicer(pb_grpc.DesignServiceServicer):
             before = cursor[0]
         records = await asyncio.to_thread(self._store.workflows.versions, request.name,
                                           limit=size + 1, before=before)
-        token = ""
-        if len(records) > size:
-            records = records[:size]
-            token = self._tokens.encode(scope, [records[-1].version])
+        records, last = split_page(records, size)
+        token = self._tokens.encode(scope, [last.version]) if last else ""
         return pb.ListWorkflowVersionsResponse(versions=[workflow_message(r) for r in records],
                                                next_page_token=token)
 
@@ -288,11 +274,9 @@ class DesignServicer(pb_grpc.DesignServiceServicer):
                     change: Callable[[dict[str, Any]], dict[str, Any]]) -> WorkflowRecord:
         """Apply a step edit to the latest version and save the result as a new version."""
         current = await self._get(name)
-        expected = current.version
-        if etag:
-            if not etag.isdigit():
-                raise InvalidArguments([FieldViolation("etag", "is not an etag of this server")])
-            expected = int(etag)
+        expected = parse_etag(etag)
+        if expected is None:  # step edits are always based on the version they read
+            expected = current.version
         body = workflow_body(json_format.ParseDict(change(current.body), workflow_pb2.Workflow()))
         return await asyncio.to_thread(self._store.workflows.save_version, name, body,
                                        author=caller_of(context), expected_version=expected,
