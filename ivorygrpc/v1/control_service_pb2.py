@@ -27,7 +27,7 @@ from ivorygrpc.v1 import call_record_pb2 as ivorygrpc_dot_v1_dot_call__record__p
 from ivorygrpc.v1 import instrument_pb2 as ivorygrpc_dot_v1_dot_instrument__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"ivorygrpc/v1/control_service.proto\x12\x0civorygrpc.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1eivorygrpc/v1/call_record.proto\x1a\x1divorygrpc/v1/instrument.proto\"?\n\x16ListInstrumentsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"a\n\x17ListInstrumentsResponse\x12-\n\x0binstruments\x18\x01 \x03(\x0b\x32\x18.ivorygrpc.v1.Instrument\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"$\n\x14GetInstrumentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"E\n\x15GetInstrumentResponse\x12,\n\ninstrument\x18\x01 \x01(\x0b\x32\x18.ivorygrpc.v1.Instrument\"w\n\x11\x43\x61llMethodRequest\x12\x12\n\ninstrument\x18\x01 \x01(\t\x12\x0e\n\x06method\x18\x02 \x01(\t\x12*\n\targuments\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x12\n\nrequest_id\x18\x04 \x01(\t\"d\n\x12\x43\x61llMethodResponse\x12&\n\x06result\x18\x01 \x01(\x0b\x32\x16.google.protobuf.Value\x12&\n\x04\x63\x61ll\x18\x02 \x01(\x0b\x32\x18.ivorygrpc.v1.CallRecord\"M\n\x10ListCallsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x12\n\ninstrument\x18\x03 \x01(\t\"U\n\x11ListCallsResponse\x12\'\n\x05\x63\x61lls\x18\x01 \x03(\x0b\x32\x18.ivorygrpc.v1.CallRecord\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x1c\n\x0eGetCallRequest\x12\n\n\x02id\x18\x01 \x01(\t\"9\n\x0fGetCallResponse\x12&\n\x04\x63\x61ll\x18\x01 \x01(\x0b\x32\x18.ivorygrpc.v1.CallRecord\"\x15\n\x13\x45xportSchemaRequest\"[\n\x14\x45xportSchemaResponse\x12\x1b\n\x13\x66ile_descriptor_set\x18\x01 \x01(\x0c\x12&\n\x05\x66iles\x18\x02 \x03(\x0b\x32\x17.ivorygrpc.v1.ProtoFile\"*\n\tProtoFile\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t2\x88\x04\n\x0e\x43ontrolService\x12^\n\x0fListInstruments\x12$.ivorygrpc.v1.ListInstrumentsRequest\x1a%.ivorygrpc.v1.ListInstrumentsResponse\x12X\n\rGetInstrument\x12\".ivorygrpc.v1.GetInstrumentRequest\x1a#.ivorygrpc.v1.GetInstrumentResponse\x12O\n\nCallMethod\x12\x1f.ivorygrpc.v1.CallMethodRequest\x1a .ivorygrpc.v1.CallMethodResponse\x12L\n\tListCalls\x12\x1e.ivorygrpc.v1.ListCallsRequest\x1a\x1f.ivorygrpc.v1.ListCallsResponse\x12\x46\n\x07GetCall\x12\x1c.ivorygrpc.v1.GetCallRequest\x1a\x1d.ivorygrpc.v1.GetCallResponse\x12U\n\x0c\x45xportSchema\x12!.ivorygrpc.v1.ExportSchemaRequest\x1a\".ivorygrpc.v1.ExportSchemaResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"ivorygrpc/v1/control_service.proto\x12\x0civorygrpc.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1eivorygrpc/v1/call_record.proto\x1a\x1divorygrpc/v1/instrument.proto\"?\n\x16ListInstrumentsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"a\n\x17ListInstrumentsResponse\x12-\n\x0binstruments\x18\x01 \x03(\x0b\x32\x18.ivorygrpc.v1.Instrument\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"$\n\x14GetInstrumentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"E\n\x15GetInstrumentResponse\x12,\n\ninstrument\x18\x01 \x01(\x0b\x32\x18.ivorygrpc.v1.Instrument\"\x8e\x01\n\x11\x43\x61llMethodRequest\x12\x12\n\ninstrument\x18\x01 \x01(\t\x12\x0e\n\x06method\x18\x02 \x01(\t\x12*\n\targuments\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x12\n\nrequest_id\x18\x04 \x01(\t\x12\x15\n\roverride_busy\x18\x05 \x01(\x08\"d\n\x12\x43\x61llMethodResponse\x12&\n\x06result\x18\x01 \x01(\x0b\x32\x16.google.protobuf.Value\x12&\n\x04\x63\x61ll\x18\x02 \x01(\x0b\x32\x18.ivorygrpc.v1.CallRecord\"M\n\x10ListCallsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x12\n\ninstrument\x18\x03 \x01(\t\"U\n\x11ListCallsResponse\x12\'\n\x05\x63\x61lls\x18\x01 \x03(\x0b\x32\x18.ivorygrpc.v1.CallRecord\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x1c\n\x0eGetCallRequest\x12\n\n\x02id\x18\x01 \x01(\t\"9\n\x0fGetCallResponse\x12&\n\x04\x63\x61ll\x18\x01 \x01(\x0b\x32\x18.ivorygrpc.v1.CallRecord\"\x15\n\x13\x45xportSchemaRequest\"[\n\x14\x45xportSchemaResponse\x12\x1b\n\x13\x66ile_descriptor_set\x18\x01 \x01(\x0c\x12&\n\x05\x66iles\x18\x02 \x03(\x0b\x32\x17.ivorygrpc.v1.ProtoFile\"*\n\tProtoFile\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t2\x88\x04\n\x0e\x43ontrolService\x12^\n\x0fListInstruments\x12$.ivorygrpc.v1.ListInstrumentsRequest\x1a%.ivorygrpc.v1.ListInstrumentsResponse\x12X\n\rGetInstrument\x12\".ivorygrpc.v1.GetInstrumentRequest\x1a#.ivorygrpc.v1.GetInstrumentResponse\x12O\n\nCallMethod\x12\x1f.ivorygrpc.v1.CallMethodRequest\x1a .ivorygrpc.v1.CallMethodResponse\x12L\n\tListCalls\x12\x1e.ivorygrpc.v1.ListCallsRequest\x1a\x1f.ivorygrpc.v1.ListCallsResponse\x12\x46\n\x07GetCall\x12\x1c.ivorygrpc.v1.GetCallRequest\x1a\x1d.ivorygrpc.v1.GetCallResponse\x12U\n\x0c\x45xportSchema\x12!.ivorygrpc.v1.ExportSchemaRequest\x1a\".ivorygrpc.v1.ExportSchemaResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -42,24 +42,24 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETINSTRUMENTREQUEST']._serialized_end=345
   _globals['_GETINSTRUMENTRESPONSE']._serialized_start=347
   _globals['_GETINSTRUMENTRESPONSE']._serialized_end=416
-  _globals['_CALLMETHODREQUEST']._serialized_start=418
-  _globals['_CALLMETHODREQUEST']._serialized_end=537
-  _globals['_CALLMETHODRESPONSE']._serialized_start=539
-  _globals['_CALLMETHODRESPONSE']._serialized_end=639
-  _globals['_LISTCALLSREQUEST']._serialized_start=641
-  _globals['_LISTCALLSREQUEST']._serialized_end=718
-  _globals['_LISTCALLSRESPONSE']._serialized_start=720
-  _globals['_LISTCALLSRESPONSE']._serialized_end=805
-  _globals['_GETCALLREQUEST']._serialized_start=807
-  _globals['_GETCALLREQUEST']._serialized_end=835
-  _globals['_GETCALLRESPONSE']._serialized_start=837
-  _globals['_GETCALLRESPONSE']._serialized_end=894
-  _globals['_EXPORTSCHEMAREQUEST']._serialized_start=896
-  _globals['_EXPORTSCHEMAREQUEST']._serialized_end=917
-  _globals['_EXPORTSCHEMARESPONSE']._serialized_start=919
-  _globals['_EXPORTSCHEMARESPONSE']._serialized_end=1010
-  _globals['_PROTOFILE']._serialized_start=1012
-  _globals['_PROTOFILE']._serialized_end=1054
-  _globals['_CONTROLSERVICE']._serialized_start=1057
-  _globals['_CONTROLSERVICE']._serialized_end=1577
+  _globals['_CALLMETHODREQUEST']._serialized_start=419
+  _globals['_CALLMETHODREQUEST']._serialized_end=561
+  _globals['_CALLMETHODRESPONSE']._serialized_start=563
+  _globals['_CALLMETHODRESPONSE']._serialized_end=663
+  _globals['_LISTCALLSREQUEST']._serialized_start=665
+  _globals['_LISTCALLSREQUEST']._serialized_end=742
+  _globals['_LISTCALLSRESPONSE']._serialized_start=744
+  _globals['_LISTCALLSRESPONSE']._serialized_end=829
+  _globals['_GETCALLREQUEST']._serialized_start=831
+  _globals['_GETCALLREQUEST']._serialized_end=859
+  _globals['_GETCALLRESPONSE']._serialized_start=861
+  _globals['_GETCALLRESPONSE']._serialized_end=918
+  _globals['_EXPORTSCHEMAREQUEST']._serialized_start=920
+  _globals['_EXPORTSCHEMAREQUEST']._serialized_end=941
+  _globals['_EXPORTSCHEMARESPONSE']._serialized_start=943
+  _globals['_EXPORTSCHEMARESPONSE']._serialized_end=1034
+  _globals['_PROTOFILE']._serialized_start=1036
+  _globals['_PROTOFILE']._serialized_end=1078
+  _globals['_CONTROLSERVICE']._serialized_start=1081
+  _globals['_CONTROLSERVICE']._serialized_end=1601
 # @@protoc_insertion_point(module_scope)

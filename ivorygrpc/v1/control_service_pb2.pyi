@@ -38,16 +38,18 @@ class GetInstrumentResponse(_message.Message):
     def __init__(self, instrument: _Optional[_Union[_instrument_pb2.Instrument, _Mapping]] = ...) -> None: ...
 
 class CallMethodRequest(_message.Message):
-    __slots__ = ("instrument", "method", "arguments", "request_id")
+    __slots__ = ("instrument", "method", "arguments", "request_id", "override_busy")
     INSTRUMENT_FIELD_NUMBER: _ClassVar[int]
     METHOD_FIELD_NUMBER: _ClassVar[int]
     ARGUMENTS_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    OVERRIDE_BUSY_FIELD_NUMBER: _ClassVar[int]
     instrument: str
     method: str
     arguments: _struct_pb2.Struct
     request_id: str
-    def __init__(self, instrument: _Optional[str] = ..., method: _Optional[str] = ..., arguments: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+    override_busy: bool
+    def __init__(self, instrument: _Optional[str] = ..., method: _Optional[str] = ..., arguments: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., request_id: _Optional[str] = ..., override_busy: _Optional[bool] = ...) -> None: ...
 
 class CallMethodResponse(_message.Message):
     __slots__ = ("result", "call")
