@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from ivorygrpc.annotations import Range, Unit, block
 
@@ -20,16 +21,20 @@ __version__ = "0.1.0"
 def run(module_name: str, *, host: str = "127.0.0.1", port: int = 50051,
         data_dir: str | Path = "ivorygrpc_data", exclude: Iterable[str] = (),
         tls_cert: str | Path | None = None, tls_key: str | Path | None = None,
-        tls_client_ca: str | Path | None = None, insecure: bool = False) -> None:
+        tls_client_ca: str | Path | None = None, insecure: bool = False,
+        notify: Iterable[Callable[[str, Mapping[str, Any]], Any]] = ()) -> None:
     """Serve the deck module `module_name` (usually `__name__`) until interrupted.
 
-    Does nothing when the deck is being loaded by `ivorygrpc serve`, which
-    serves it itself.
+    `notify` hooks are called as `hook(message, info)` when a run reaches a pause
+    step (send a chat message, an e-mail, ...). Does nothing but keep the hooks
+    when the deck is being loaded by `ivorygrpc serve`, which serves it itself.
     """
     from ivorygrpc.config import ServerConfig
-    from ivorygrpc.runtime import configure_logging, loading_deck, serve
+    from ivorygrpc.runtime import configure_logging, loading_deck, register_notify, serve
 
+    hooks = tuple(notify)
     if loading_deck():
+        register_notify(hooks)
         return
     configure_logging()
     def path(value: str | Path | None) -> Path | None:
@@ -38,7 +43,7 @@ def run(module_name: str, *, host: str = "127.0.0.1", port: int = 50051,
     config = ServerConfig(deck=sys.modules[module_name], host=host, port=port,
                           data_dir=Path(data_dir), exclude=tuple(exclude),
                           tls_cert=path(tls_cert), tls_key=path(tls_key),
-                          tls_client_ca=path(tls_client_ca), insecure=insecure)
+                          tls_client_ca=path(tls_client_ca), insecure=insecure, notify=hooks)
     try:
         asyncio.run(serve(config))
     except KeyboardInterrupt:

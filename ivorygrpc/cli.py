@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `ivorygrpc` command."""
-    from ivorygrpc.runtime import configure_logging, load_deck, serve
+    from ivorygrpc.runtime import configure_logging, load_deck, registered_notify, serve
 
     args = _parser().parse_args(argv)
     configure_logging()
@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                   port=args.port,
                                   data_dir=args.data_dir, tls_cert=args.tls_cert,
                                   tls_key=args.tls_key, tls_client_ca=args.tls_client_ca,
-                                  insecure=args.insecure)
+                                  insecure=args.insecure, notify=registered_notify())
             asyncio.run(serve(config))
         else:
             from ivorygrpc.export import write_export

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from ivorygrpc.auth.accounts import AuthSettings
 
+NotifyHook = Callable[[str, Mapping[str, Any]], Any]
+"""A notification hook: `hook(message, {"run_id", "run", "workflow", "step_id", "message"})`."""
 DATABASE_URL_ENV = "IVORYGRPC_DATABASE_URL"
 SECRET_FILE = "server.secret"
 
@@ -32,6 +36,7 @@ class ServerConfig:
     max_message_bytes: int = 4 * 1024 * 1024
     admin_password: str | None = None  # first start only; default $IVORYGRPC_ADMIN_PASSWORD
     schema_file: Path | None = None  # an exported descriptor set to design against offline
+    notify: tuple[NotifyHook, ...] = ()  # called with (message, run info) at pause steps
 
     def resolved_database_url(self) -> str | None:
         """The explicit URL, else the environment's, else None (SQLite in the data folder)."""

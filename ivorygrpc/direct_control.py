@@ -49,6 +49,15 @@ class DirectControl:
                 response = schema.message_class(f"{inst.package}.{op.rpc}Response")
                 self.codecs[(inst.name, op.name)] = OperationCodec(inst, op, request, response)
         self._inflight: dict[tuple[str, str], asyncio.Future[None]] = {}
+        self.busy: Callable[[], bool] = lambda: False
+        """True while a workflow run holds the deck (set by the server)."""
+
+    def _check_busy(self, override: bool) -> None:
+        if override or not self.busy():
+            return
+        raise FailedPrecondition("a workflow run holds the deck; pause or stop it, or set "
+                                 "override_busy (metadata ivorygrpc-override-busy: true for "
+                                 "typed rpcs)", reason="INSTRUMENT_BUSY")
 
     def codec(self, instrument: str, method: str) -> OperationCodec:
         """The codec of `instrument.method`; raises NotFound."""
@@ -60,18 +69,21 @@ class DirectControl:
         raise NotFound("method", f"{instrument}.{method}", reason="METHOD_NOT_FOUND")
 
     async def call_typed(self, codec: OperationCodec, request: message.Message, caller: str,
-                         request_id: str = "") -> message.Message:
+                         request_id: str = "", *, override_busy: bool = False) -> message.Message:
         """Serve a typed deck rpc."""
         bound = codec.from_request(request)
+        self._check_busy(override_busy)
         response, _ = await self._run(codec, bound, message_to_json(request), caller, request_id,
                                       codec.to_response, codec.response_from_json)
         return response
 
     async def call_json(self, instrument: str, method: str, arguments: Mapping[str, Any],
-                        caller: str, request_id: str = "") -> tuple[Any, CallRecord]:
+                        caller: str, request_id: str = "", *,
+                        override_busy: bool = False) -> tuple[Any, CallRecord]:
         """Serve `CallMethod`: JSON-like arguments in, JSON-like result out."""
         codec = self.codec(instrument, method)
         bound = codec.from_json(arguments)
+        self._check_busy(override_busy)
 
         def shape(result: Any) -> Any:
             codec.to_response(result)  # the same type check as the typed path

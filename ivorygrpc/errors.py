@@ -11,6 +11,8 @@
     ├── FailedPrecondition    the system is not in a state that allows the call
     ├── Unauthenticated       no valid credentials
     ├── PermissionDenied      valid credentials, not enough rights
+    ├── ResourceExhausted     a limit was reached (a stream consumer fell too far behind)
+    ├── Unimplemented         a feature this server does not offer (yet)
     └── DeckError             the deck cannot be served (start-up only)
 """
 
@@ -144,3 +146,20 @@ class PermissionDenied(IvorygrpcError):
                  metadata: Mapping[str, str] | None = None) -> None:
         self.reason = reason
         super().__init__(message, metadata=metadata)
+
+
+class ResourceExhausted(IvorygrpcError):
+    """A limit was reached; `reason` says which."""
+
+    def __init__(self, message: str, *, reason: str,
+                 metadata: Mapping[str, str] | None = None) -> None:
+        self.reason = reason
+        super().__init__(message, metadata=metadata)
+
+
+class Unimplemented(IvorygrpcError):
+    """A feature this server does not offer (yet)."""
+
+    def __init__(self, message: str, *, reason: str = "NOT_IMPLEMENTED") -> None:
+        self.reason = reason
+        super().__init__(message)

@@ -12,16 +12,28 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
-from ivorygrpc.config import ServerConfig
+from ivorygrpc.config import NotifyHook, ServerConfig
 from ivorygrpc.server import create_server
 
 logger = logging.getLogger("ivorygrpc")
 _loading = False
+_notify: tuple[NotifyHook, ...] = ()
 
 
 def loading_deck() -> bool:
     """True while `load_deck` executes a deck file (its own `ivorygrpc.run` must not serve)."""
     return _loading
+
+
+def register_notify(hooks: tuple[NotifyHook, ...]) -> None:
+    """Keep the hooks a deck passed to `ivorygrpc.run` while `ivorygrpc serve` loads it."""
+    global _notify
+    _notify = hooks
+
+
+def registered_notify() -> tuple[NotifyHook, ...]:
+    """The hooks the loaded deck registered."""
+    return _notify
 
 
 @contextlib.contextmanager

@@ -1,4 +1,4 @@
-"""Assembly of the grpc.aio server: deck services, ControlService, reflection, health."""
+"""Assembly of the grpc.aio server: deck services, the static services, reflection, health."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ from ivorygrpc.deck.offline import deck_files, offline_deck
 from ivorygrpc.deck.report import deck_report
 from ivorygrpc.direct_control import DirectControl
 from ivorygrpc.errors import DeckError
+from ivorygrpc.execution.events import EventLog
+from ivorygrpc.execution.executor import Executor
+from ivorygrpc.execution.runner import RunnerDeps
 from ivorygrpc.paging import PageTokens
 from ivorygrpc.schema import Schema, build_schema
 from ivorygrpc.services.auth import AuthServicer
@@ -27,6 +30,7 @@ from ivorygrpc.services.auth_interceptor import AuthInterceptor
 from ivorygrpc.services.control import ControlServicer
 from ivorygrpc.services.deck import deck_handlers
 from ivorygrpc.services.design import DesignServicer
+from ivorygrpc.services.execute import ExecuteServicer
 from ivorygrpc.services.reflection import add_reflection
 from ivorygrpc.store import Store
 from ivorygrpc.transport import TransportError, bind
@@ -34,6 +38,7 @@ from ivorygrpc.v1 import (
     auth_service_pb2_grpc,
     control_service_pb2_grpc,
     design_service_pb2_grpc,
+    execute_service_pb2_grpc,
 )
 
 logger = logging.getLogger(__name__)
@@ -66,22 +71,30 @@ class IvorygrpcServer:
     """A running (or ready) server and the resources it owns."""
 
     def __init__(self, server: grpc.aio.Server, port: int, *, deck: Deck, schema: Schema,
-                 store: Store, dispatcher: Dispatcher, health: HealthServicer) -> None:
+                 store: Store, dispatcher: Dispatcher, health: HealthServicer,
+                 log: EventLog, executor: Executor) -> None:
         self.grpc = server
         self.port = port
         self.deck = deck
         self.schema = schema
         self.store = store
+        self.executor = executor
         self._dispatcher = dispatcher
         self._health = health
+        self._log = log
 
     async def start(self) -> None:
         """Start serving."""
         await self.grpc.start()
 
     async def stop(self, grace: float | None = 5.0) -> None:
-        """Refuse new calls, let running ones finish for `grace` seconds, release resources."""
+        """Refuse new calls, let running ones finish for `grace` seconds, release resources.
+
+        The active run is interrupted (and recorded so) first; event streams end.
+        """
         await self._health.enter_graceful_shutdown()
+        await self.executor.close()
+        await self._log.close()
         await self.grpc.stop(grace)
         await asyncio.to_thread(self._dispatcher.close)
         self.store.close()
@@ -114,6 +127,13 @@ async def _assemble(config: ServerConfig, deck: Deck, schema: Schema,
     dispatcher = Dispatcher(deck.targets)
     control = DirectControl(deck, schema, store, dispatcher)
     tokens = PageTokens(server_secret(config.data_dir))
+    log = EventLog(store)
+    await log.start()
+    executor = Executor(store, log, RunnerDeps(log=log, dispatcher=dispatcher,
+                                               codec=control.codec, deck=deck.spec,
+                                               notify=config.notify))
+    await executor.start()
+    control.busy = lambda: executor.busy
 
     limit = config.max_message_bytes
     server = grpc.aio.server(
@@ -126,6 +146,8 @@ async def _assemble(config: ServerConfig, deck: Deck, schema: Schema,
         ControlServicer(control, schema, tokens), server)
     design_service_pb2_grpc.add_DesignServiceServicer_to_server(
         DesignServicer(store, deck.spec, tokens), server)
+    execute_service_pb2_grpc.add_ExecuteServiceServicer_to_server(
+        ExecuteServicer(executor, log, store, tokens), server)
     server.add_generic_rpc_handlers(deck_handlers(control))
     health = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
@@ -136,7 +158,9 @@ async def _assemble(config: ServerConfig, deck: Deck, schema: Schema,
     try:
         port = bind(server, config)
     except TransportError:
+        await log.close()
         dispatcher.close()
         raise
     return IvorygrpcServer(server, port, deck=deck, schema=schema, store=store,
-                           dispatcher=dispatcher, health=health), port
+                           dispatcher=dispatcher, health=health, log=log,
+                           executor=executor), port

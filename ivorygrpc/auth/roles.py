@@ -33,6 +33,7 @@ DECK_ROLE = Role.OPERATOR  # every deck rpc talks to hardware, getters included
 _AUTH = "/ivorygrpc.v1.AuthService/"
 _CONTROL = "/ivorygrpc.v1.ControlService/"
 _DESIGN = "/ivorygrpc.v1.DesignService/"
+_EXECUTE = "/ivorygrpc.v1.ExecuteService/"
 
 POLICY: dict[str, Role | None] = {
     # Open: logging in, health checks and reflection (schemas are not secrets;
@@ -77,6 +78,26 @@ POLICY: dict[str, Role | None] = {
     _DESIGN + "GetRunParameters": Role.VIEWER,
     _DESIGN + "RenderPython": Role.VIEWER,
     _DESIGN + "ImportWorkflow": Role.OPERATOR,
+    # ExecuteService: viewers watch, operators run and control, admins delete records
+    _EXECUTE + "CreateRun": Role.OPERATOR,
+    _EXECUTE + "ListRuns": Role.VIEWER,
+    _EXECUTE + "GetRun": Role.VIEWER,
+    _EXECUTE + "MoveRun": Role.OPERATOR,
+    _EXECUTE + "UpdateRun": Role.OPERATOR,
+    _EXECUTE + "CancelRun": Role.OPERATOR,
+    _EXECUTE + "DeleteRun": Role.ADMIN,
+    _EXECUTE + "PauseQueue": Role.OPERATOR,
+    _EXECUTE + "ResumeQueue": Role.OPERATOR,
+    _EXECUTE + "GetExecutionStatus": Role.VIEWER,
+    _EXECUTE + "PauseRun": Role.OPERATOR,
+    _EXECUTE + "ResumeRun": Role.OPERATOR,
+    _EXECUTE + "StopRun": Role.OPERATOR,
+    _EXECUTE + "RetryStep": Role.OPERATOR,
+    _EXECUTE + "SkipStep": Role.OPERATOR,
+    _EXECUTE + "AnswerPrompt": Role.OPERATOR,
+    _EXECUTE + "StreamRunEvents": Role.VIEWER,
+    _EXECUTE + "ExportRunData": Role.VIEWER,
+    _EXECUTE + "GetRunLog": Role.VIEWER,
 }
 
 

@@ -14,6 +14,7 @@ Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 """The servicer context of any rpc."""
 
 REQUEST_ID_HEADER = "ivorygrpc-request-id"
+OVERRIDE_BUSY_HEADER = "ivorygrpc-override-busy"
 ANONYMOUS = "anonymous"
 
 current_identity: contextvars.ContextVar[Identity | None] = contextvars.ContextVar(
@@ -35,9 +36,18 @@ def caller_of(context: Context) -> str:
     return identity.username if identity is not None else ANONYMOUS
 
 
-def request_id_of(context: Context) -> str:
-    """The `ivorygrpc-request-id` metadata value of a typed deck call, or ``""``."""
+def _header(context: Context, name: str) -> str:
     for key, value in context.invocation_metadata() or ():
-        if key == REQUEST_ID_HEADER:
+        if key == name:
             return value if isinstance(value, str) else value.decode("utf-8", "replace")
     return ""
+
+
+def request_id_of(context: Context) -> str:
+    """The `ivorygrpc-request-id` metadata value of a typed deck call, or ``""``."""
+    return _header(context, REQUEST_ID_HEADER)
+
+
+def override_busy_of(context: Context) -> bool:
+    """True when a typed deck call carries `ivorygrpc-override-busy: true`."""
+    return _header(context, OVERRIDE_BUSY_HEADER).strip().lower() in ("true", "1", "yes")

@@ -82,7 +82,8 @@ class ControlServicer(pb_grpc.ControlServiceServicer):
         """Calls an instrument method with JSON-like arguments."""
         arguments = struct_to_python(request.arguments)
         result, record = await self._control.call_json(
-            request.instrument, request.method, arguments, caller_of(context), request.request_id)
+            request.instrument, request.method, arguments, caller_of(context), request.request_id,
+            override_busy=request.override_busy)
         response = pb.CallMethodResponse(call=call_record_message(record))
         json_format.ParseDict(result, response.result)
         return response

@@ -11,7 +11,7 @@ from google.protobuf.message import DecodeError
 from ivorygrpc.deck.codec import OperationCodec
 from ivorygrpc.direct_control import DirectControl
 from ivorygrpc.errors import FieldViolation, InvalidArguments
-from ivorygrpc.services.context import Context, caller_of, request_id_of
+from ivorygrpc.services.context import Context, caller_of, override_busy_of, request_id_of
 from ivorygrpc.services.errors import abort
 
 Unary = Callable[[bytes, Context], Awaitable[bytes]]
@@ -26,7 +26,8 @@ def _handler(control: DirectControl, codec: OperationCodec) -> Unary:
                 raise InvalidArguments([FieldViolation("", "request is not a valid "
                                                        f"{codec.op.rpc}Request")]) from None
             response = await control.call_typed(codec, request, caller_of(context),
-                                                request_id_of(context))
+                                                request_id_of(context),
+                                                override_busy=override_busy_of(context))
             return response.SerializeToString()
         except grpc.aio.AbortError:
             raise

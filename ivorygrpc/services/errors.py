@@ -28,8 +28,10 @@ from ivorygrpc.errors import (
     IvorygrpcError,
     NotFound,
     PermissionDenied,
+    ResourceExhausted,
     StaleEtag,
     Unauthenticated,
+    Unimplemented,
 )
 from ivorygrpc.services.context import Context
 
@@ -51,6 +53,8 @@ STATUS_CODES: dict[type[IvorygrpcError], grpc.StatusCode] = {
     FailedPrecondition: grpc.StatusCode.FAILED_PRECONDITION,
     Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
     PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
+    ResourceExhausted: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    Unimplemented: grpc.StatusCode.UNIMPLEMENTED,
 }
 
 

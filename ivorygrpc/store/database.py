@@ -15,6 +15,7 @@ from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 from ivorygrpc.store.audit import AuditRepository
 from ivorygrpc.store.calls import CallRepository
 from ivorygrpc.store.models import json_dumps
+from ivorygrpc.store.runs import RunRepository
 from ivorygrpc.store.tokens import TokenRepository
 from ivorygrpc.store.users import UserRepository
 from ivorygrpc.store.workflows import WorkflowRepository
@@ -37,6 +38,7 @@ class Store:
         self.tokens = TokenRepository(sessions)
         self.audit = AuditRepository(sessions)
         self.workflows = WorkflowRepository(sessions)
+        self.runs = RunRepository(sessions)
 
     @classmethod
     def open(cls, url: str) -> Store:

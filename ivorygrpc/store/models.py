@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Dialect,
@@ -206,3 +207,82 @@ class WorkflowCallRow(Base):
     callee: Mapped[str] = mapped_column(Text, primary_key=True)
 
     __table_args__ = (Index("ix_workflow_calls_callee", "callee"),)
+
+
+SEQUENCE = BigInteger().with_variant(Integer(), "sqlite")  # SQLite: a true rowid alias
+
+
+class RunRow(Base):
+    """A row of `runs`; `request_id` "" (none) is left out of the unique index."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    display_name: Mapped[str] = mapped_column(Text)
+    workflow: Mapped[str] = mapped_column(Text)
+    workflow_version: Mapped[int] = mapped_column(Integer)
+    submitter: Mapped[str] = mapped_column(Text)
+    request_id: Mapped[str] = mapped_column(Text)
+    mode: Mapped[dict[str, Any]] = mapped_column(JSON)
+    batch_size: Mapped[int] = mapped_column(Integer)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    pause: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    progress: Mapped[dict[str, Any]] = mapped_column(JSON)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    __table_args__ = (
+        Index("ix_runs_state_position", "state", "position"),
+        Index("ix_runs_created_at_id", "created_at", "id"),
+        Index("ix_runs_workflow", "workflow"),
+        Index("uq_runs_submitter_request_id", "submitter", "request_id", unique=True,
+              sqlite_where=text(WITH_REQUEST_ID), postgresql_where=text(WITH_REQUEST_ID)),
+    )
+
+
+class RunPlanRow(Base):
+    """A row of `run_plans`: the plan of a run, apart so that listing runs skips it."""
+
+    __tablename__ = "run_plans"
+
+    run_id: Mapped[str] = mapped_column(
+        Text, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class RunEventRow(Base):
+    """A row of `run_events`. No foreign key: queue-wide events have `run_id` "".
+
+    Sequences are never reused: AUTOINCREMENT on SQLite, BIGSERIAL on PostgreSQL.
+    """
+
+    __tablename__ = "run_events"
+
+    sequence: Mapped[int] = mapped_column(SEQUENCE, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(Text)
+    time: Mapped[datetime] = mapped_column(UtcDateTime)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = (
+        Index("ix_run_events_run_id_sequence", "run_id", "sequence"),
+        {"sqlite_autoincrement": True},
+    )
+
+
+class RunEventMarkRow(Base):
+    """The one row of `run_event_mark`: the highest sequence of a deleted event.
+
+    `RunRepository.last_sequence` is the larger of it and the newest stored sequence,
+    so it never goes backwards when the newest events are deleted (read in the same
+    transaction as the events, unlike a PostgreSQL sequence).
+    """
+
+    __tablename__ = "run_event_mark"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sequence: Mapped[int] = mapped_column(BigInteger)

@@ -10,6 +10,12 @@ CALL_STATES = ("running", "succeeded", "failed")
 ROLES = ("viewer", "operator", "admin")
 WORKFLOW_STATES = ("editing", "finalized")
 WORKFLOW_ORDERS = ("name", "update_time desc")  # the orders of WorkflowRepository.list
+RUN_STATES = ("queued", "running", "paused", "succeeded", "failed", "stopped", "cancelled",
+              "interrupted")
+ACTIVE_RUN_STATES = ("running", "paused")  # executing: interrupted if the server stops
+RUN_ORDERS = ("create_time desc", "queue")  # the orders of RunRepository.list
+RUN_FIELDS = ("display_name", "state", "position", "pause", "progress", "error", "started_at",
+              "finished_at")  # the columns an UpdateRun may set
 
 
 @dataclass(frozen=True)
@@ -79,3 +85,87 @@ class WorkflowRecord:
     author: str  # who saved this version
     created_at: datetime  # when version 1 was saved
     updated_at: datetime  # when this version was saved
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run of one workflow version (its plan is kept apart: `RunRepository.plan`).
+
+    The JSON values are opaque to the store and come back as they read back.
+    """
+
+    id: str
+    display_name: str
+    workflow: str
+    workflow_version: int
+    submitter: str
+    request_id: str  # "" when none
+    mode: dict[str, Any]
+    batch_size: int
+    options: dict[str, Any]
+    state: str  # one of RUN_STATES
+    position: int | None  # the queue order key while queued, else None
+    pause: dict[str, Any] | None
+    progress: dict[str, Any]
+    error: dict[str, Any] | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """Something that happened to a run (or to the queue, with `run_id` "")."""
+
+    sequence: int  # increasing per database, never reused (also after deletes)
+    run_id: str  # "" for queue-wide events
+    time: datetime
+    kind: str  # e.g. "state_changed", "step_started", "log"
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class InsertRun:
+    """Write operation: a new queued run and its plan."""
+
+    id: str
+    display_name: str
+    workflow: str
+    workflow_version: int
+    submitter: str
+    request_id: str  # "" when none; else unique per submitter
+    mode: dict[str, Any]
+    batch_size: int
+    options: dict[str, Any]
+    plan: dict[str, Any]
+    position: int
+    progress: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class UpdateRun:
+    """Write operation: set some columns of a run (keys among RUN_FIELDS)."""
+
+    run_id: str
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AppendEvent:
+    """Write operation: append an event (`run_id` "" for a queue-wide one)."""
+
+    run_id: str
+    kind: str
+    payload: dict[str, Any]
+    time: datetime
+
+
+@dataclass(frozen=True)
+class DeleteRun:
+    """Write operation: delete a run, its plan and its events."""
+
+    run_id: str
+
+
+RunOp = InsertRun | UpdateRun | AppendEvent | DeleteRun

@@ -12,6 +12,7 @@ from tests.fixtures.server import Served
 
 A, C = "/ivorygrpc.v1.AuthService/", "/ivorygrpc.v1.ControlService/"
 D = "/ivorygrpc.v1.DesignService/"
+E = "/ivorygrpc.v1.ExecuteService/"
 # The lowest role each rpc allows (SPEC §3: viewer reads, operator moves, admin manages users).
 EXPECTED = {
     A + "GetCurrentUser": "viewer",
@@ -44,6 +45,25 @@ EXPECTED = {
     D + "GetRunParameters": "viewer",
     D + "RenderPython": "viewer",
     D + "ImportWorkflow": "operator",
+    E + "CreateRun": "operator",
+    E + "ListRuns": "viewer",
+    E + "GetRun": "viewer",
+    E + "MoveRun": "operator",
+    E + "UpdateRun": "operator",
+    E + "CancelRun": "operator",
+    E + "DeleteRun": "admin",
+    E + "PauseQueue": "operator",
+    E + "ResumeQueue": "operator",
+    E + "GetExecutionStatus": "viewer",
+    E + "PauseRun": "operator",
+    E + "ResumeRun": "operator",
+    E + "StopRun": "operator",
+    E + "RetryStep": "operator",
+    E + "SkipStep": "operator",
+    E + "AnswerPrompt": "operator",
+    E + "StreamRunEvents": "viewer",
+    E + "ExportRunData": "viewer",
+    E + "GetRunLog": "viewer",
     "/ivorygrpc.deck.pump.v1.PumpService/Prime": "operator",
     "/ivorygrpc.deck.sdl.v1.SdlService/GetTemperature": "operator",
     "/ivorygrpc.deck.blocks.v1.BlocksService/Dilute": "operator",
@@ -56,7 +76,7 @@ async def _code(channel: grpc.aio.Channel, method: str) -> grpc.StatusCode:
     call = channel.unary_unary(method, request_serializer=lambda b: b,
                                response_deserializer=lambda b: b)
     try:
-        await call(b"")
+        await call(b"", timeout=2)  # a stream that is allowed runs until the deadline
     except grpc.aio.AioRpcError as error:
         return error.code()
     return grpc.StatusCode.OK

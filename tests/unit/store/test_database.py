@@ -15,16 +15,17 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, make_url, text
 from sqlalchemy.orm import sessionmaker
 
-from ivorygrpc.store import Store
+from ivorygrpc.store import AppendEvent, Store
 from ivorygrpc.store.audit import AuditRepository
 from ivorygrpc.store.calls import CallRepository
 from ivorygrpc.store.database import MIGRATIONS, create_engine_for, upgrade
 from ivorygrpc.store.models import Base
 from ivorygrpc.store.tokens import TokenRepository
 from ivorygrpc.store.users import UserRepository
+from ivorygrpc.store.workflows import WorkflowRepository
 
 STORE_DIR = Path(__file__).resolve().parents[3] / "ivorygrpc" / "store"
-HEAD = "0003"
+HEAD = "0004"
 
 
 def test_sqlite_url_and_parent_folder(tmp_path: Path) -> None:
@@ -78,13 +79,16 @@ def test_models_match_migrations(store: Store) -> None:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         inspector = inspect(conn)
         indexes = {ix["name"]: ix for table in ("call_records", "tokens", "audit_log",
-                                                "workflows", "workflow_calls")
+                                                "workflows", "workflow_calls", "runs",
+                                                "run_events")
                    for ix in inspector.get_indexes(table)}
         foreign_keys = {table: inspector.get_foreign_keys(table)
-                        for table in ("tokens", "workflow_versions", "workflow_calls")}
+                        for table in ("tokens", "workflow_versions", "workflow_calls",
+                                      "run_plans", "run_events")}
         primary_keys = {table: inspector.get_pk_constraint(table)
                         for table in ("users", "tokens", "audit_log", "workflows",
-                                      "workflow_versions", "workflow_calls")}
+                                      "workflow_versions", "workflow_calls", "runs",
+                                      "run_plans", "run_events", "run_event_mark")}
     assert diff == []
     unique = indexes["uq_call_records_caller_request_id"]
     assert unique["unique"] and unique["column_names"] == ["caller", "request_id"]
@@ -94,16 +98,24 @@ def test_models_match_migrations(store: Store) -> None:
     assert indexes["ix_workflows_updated_at_name"]["column_names"] == ["updated_at", "name"]
     assert indexes["ix_workflows_deck"]["column_names"] == ["deck"]
     assert indexes["ix_workflow_calls_callee"]["column_names"] == ["callee"]
+    unique = indexes["uq_runs_submitter_request_id"]
+    assert unique["unique"] and unique["column_names"] == ["submitter", "request_id"]
+    assert indexes["ix_runs_state_position"]["column_names"] == ["state", "position"]
+    assert indexes["ix_runs_created_at_id"]["column_names"] == ["created_at", "id"]
+    assert indexes["ix_runs_workflow"]["column_names"] == ["workflow"]
+    assert indexes["ix_run_events_run_id_sequence"]["column_names"] == ["run_id", "sequence"]
     assert {table: [(fk["referred_table"], fk["constrained_columns"], fk["referred_columns"],
                      fk["options"].get("ondelete")) for fk in fks]
             for table, fks in foreign_keys.items()} == {
         "tokens": [("users", ["username"], ["username"], "CASCADE")],
         "workflow_versions": [("workflows", ["name"], ["name"], "CASCADE")],
-        "workflow_calls": [("workflows", ["caller"], ["name"], "CASCADE")]}
+        "workflow_calls": [("workflows", ["caller"], ["name"], "CASCADE")],
+        "run_plans": [("runs", ["run_id"], ["id"], "CASCADE")], "run_events": []}
     assert {table: pk["constrained_columns"] for table, pk in primary_keys.items()} == {
         "users": ["username"], "tokens": ["token_hash"], "audit_log": ["id"],
         "workflows": ["name"], "workflow_versions": ["name", "version"],
-        "workflow_calls": ["caller", "callee"]}
+        "workflow_calls": ["caller", "callee"], "runs": ["id"], "run_plans": ["run_id"],
+        "run_events": ["sequence"], "run_event_mark": ["id"]}
 
 
 def _downgrade(url: str, revision: str) -> None:
@@ -182,6 +194,54 @@ def test_upgrade_from_0002_keeps_existing_data(database_url: str) -> None:
         assert store.workflows.callers("x") == ["w"]
     finally:
         store.close()
+
+
+def test_upgrade_from_0003_keeps_workflows_and_adds_runs(database_url: str) -> None:
+    old = create_engine_for(database_url)
+    try:
+        upgrade(old, "0003")
+        with old.connect() as conn:
+            assert not inspect(conn).has_table("runs")
+        workflow = WorkflowRepository(sessionmaker(old, expire_on_commit=False)).create(
+            "w", {"deck": "lab"}, author="alice")
+    finally:
+        old.dispose()
+    store = Store.open(database_url)
+    try:
+        assert store.workflows.get("w") == workflow
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == [
+                (HEAD,)]
+            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+            assert conn.execute(text("SELECT id, sequence FROM run_event_mark")).all() == [
+                (1, 0)]
+        assert store.runs.last_sequence() == 0 and store.runs.list() == []
+    finally:
+        store.close()
+
+
+def test_downgrade_to_0003_drops_the_run_tables_only(database_url: str) -> None:
+    store = Store.open(database_url)
+    try:
+        workflow = store.workflows.create("w", {}, author="bob")
+        store.runs.apply([AppendEvent("", "queue_changed", {}, datetime.now(UTC))])
+    finally:
+        store.close()
+    _downgrade(database_url, "0003")
+    engine = create_engine_for(database_url)
+    try:
+        with engine.connect() as conn:
+            inspector = inspect(conn)
+            assert not any(inspector.has_table(t)
+                           for t in ("runs", "run_plans", "run_events", "run_event_mark"))
+        assert WorkflowRepository(sessionmaker(engine)).get("w") == workflow
+    finally:
+        engine.dispose()
+    again = Store.open(database_url)  # and up again
+    try:
+        assert again.runs.events_after(0) == [] and again.runs.last_sequence() == 0
+    finally:
+        again.close()
 
 
 def test_downgrade_to_0002_drops_the_workflow_tables_only(database_url: str) -> None:

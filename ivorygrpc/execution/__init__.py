@@ -1,0 +1,1 @@
+"""Runs: queue, runner state machine, event log and fan-out."""

@@ -1,0 +1,435 @@
+"""The run queue and the active run: submission, queue edits, run control, recovery.
+
+One run executes at a time; the others wait in FIFO order (which operators
+may change). The queue order lives in memory and in the store (`position`);
+every change is written through the event log, so it is committed and
+announced as one unit. At start, runs that were executing become
+`interrupted` and, if runs are still queued, the queue starts paused so an
+operator decides what happens next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from ivorygrpc.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    FieldViolation,
+    InvalidArguments,
+    NotFound,
+)
+from ivorygrpc.execution.control import (
+    PAUSE_INPUT,
+    PAUSE_STEP_ERROR,
+    PROMPTS,
+    Answer,
+    Decision,
+    RunControl,
+    StopRequest,
+)
+from ivorygrpc.execution.events import EventLog
+from ivorygrpc.execution.inputs import convert_input
+from ivorygrpc.execution.plan import CsvMode, Mode, RepeatMode, RowsMode, RunPlan, plan_run
+from ivorygrpc.execution.runner import Outcome, Runner, RunnerDeps
+from ivorygrpc.store import Store
+from ivorygrpc.store._common import utc_now
+from ivorygrpc.store.records import (
+    AppendEvent,
+    DeleteRun,
+    InsertRun,
+    RunOp,
+    RunRecord,
+    UpdateRun,
+)
+
+logger = logging.getLogger(__name__)
+GAP = 1 << 20
+MAX_NAME = 200
+FINAL_STATES = ("succeeded", "failed", "stopped", "cancelled", "interrupted")
+
+
+class Executor:
+    """Owns the queue and the active run."""
+
+    def __init__(self, store: Store, log: EventLog, deps: RunnerDeps) -> None:
+        self.store = store
+        self.log = log
+        self.deps = deps
+        self.boot_id = uuid.uuid4().hex
+        self.queue_paused = False
+        self._queue: list[str] = []
+        self._positions: dict[str, int] = {}
+        self._edit = asyncio.Lock()
+        self._current: tuple[str, RunControl, asyncio.Task[None]] | None = None
+        self._creating: dict[tuple[str, str], asyncio.Future[None]] = {}
+        self._closed = False
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Recover after a restart: executing runs become interrupted; the queue reloads."""
+        active = await asyncio.to_thread(self.store.runs.active)
+        now = utc_now()
+        ops: list[RunOp] = []
+        for run in active:
+            error = {"type": "Interrupted", "message": "the server stopped during the run",
+                     "step_id": str(run.progress.get("last_completed_step_id", ""))}
+            ops += [UpdateRun(run.id, {"state": "interrupted", "finished_at": now,
+                                       "error": error}),
+                    AppendEvent(run.id, "state_changed", {
+                        "state": "RUN_STATE_INTERRUPTED", "previous": _enum(run.state),
+                        "error": error}, now)]
+        queued = await asyncio.to_thread(self.store.runs.queued)
+        self._queue = [run_id for run_id, _ in queued]
+        self._positions = dict(queued)
+        if self._queue:
+            self.queue_paused = True
+            ops.append(self._queue_event("paused", ""))
+            logger.warning("%d runs are still queued: the queue starts paused "
+                           "(ResumeQueue starts them)", len(self._queue))
+        if ops:
+            await self.log.write(ops)
+        for run in active:
+            logger.warning("run %s (%s) was interrupted by the server stopping", run.id,
+                           run.display_name)
+
+    async def close(self) -> None:
+        """Interrupt the active run (recorded as `interrupted`) and refuse new work."""
+        self._closed = True
+        current = self._current
+        if current is None:
+            return
+        task = current[2]
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    @property
+    def busy(self) -> bool:
+        """True while a run is running or paused."""
+        return self._current is not None
+
+    # -- submission ---------------------------------------------------------------------------
+
+    async def create_run(self, *, workflow: str, version: int | None, display_name: str,
+                         mode: Mode, batch_size: int, options: Mapping[str, bool],
+                         request_id: str, submitter: str) -> RunRecord:
+        """Check, convert and queue a run; a repeated `request_id` returns the first run."""
+        _check_name(display_name, "display_name", allow_empty=True)
+        if self._closed:
+            raise FailedPrecondition("the server is stopping", reason="SERVER_STOPPING")
+        key = (submitter, request_id)
+        if request_id:
+            while key in self._creating:
+                await asyncio.shield(self._creating[key])
+            found = await asyncio.to_thread(self.store.runs.find_by_request_id, *key)
+            if found is not None:
+                return found
+            self._creating[key] = asyncio.get_running_loop().create_future()
+        try:
+            return await self._create(workflow, version, display_name, mode, batch_size,
+                                      options, request_id, submitter)
+        finally:
+            if request_id:
+                self._creating.pop(key).set_result(None)
+
+    async def _create(self, workflow: str, version: int | None, display_name: str, mode: Mode,
+                      batch_size: int, options: Mapping[str, bool], request_id: str,
+                      submitter: str) -> RunRecord:
+        record = await asyncio.to_thread(self.store.workflows.get, workflow, version)
+        if record is None:
+            what = workflow if version is None else f"{workflow} version {version}"
+            raise NotFound("workflow", what, reason="WORKFLOW_NOT_FOUND")
+        plan = await asyncio.to_thread(plan_run, workflow, record.body, self.deps.deck, mode,
+                                       batch_size, self._lookup, source=self._source)
+        run_id = uuid.uuid4().hex
+        now = utc_now()
+        async with self._edit:
+            position = max(self._positions.values(), default=0) + GAP
+            insert = InsertRun(
+                id=run_id, display_name=display_name or workflow, workflow=workflow,
+                workflow_version=record.version, submitter=submitter, request_id=request_id,
+                mode=_mode_json(mode), batch_size=batch_size, options=dict(options),
+                plan={**plan.to_json(), "body": record.body}, position=position,
+                progress={"iterations": len(plan.iterations)}, created_at=now)
+            try:
+                await self.log.write([insert, AppendEvent(run_id, "state_changed", {
+                    "state": "RUN_STATE_QUEUED", "previous": "RUN_STATE_UNSPECIFIED"}, now)])
+            except AlreadyExists:
+                found = await asyncio.to_thread(self.store.runs.find_by_request_id,
+                                                submitter, request_id)
+                if found is None:
+                    raise
+                return found
+            self._queue.append(run_id)
+            self._positions[run_id] = position
+        self._start_next()
+        return await self.get(run_id)
+
+    def _lookup(self, name: str, version: int | None) -> Mapping[str, Any] | None:
+        record = self.store.workflows.get(name, version)
+        return record.body if record is not None else None
+
+    def _source(self, name: str, version: int | None) -> tuple[int, Mapping[str, Any]] | None:
+        record = self.store.workflows.get(name, version)
+        return (record.version, record.body) if record is not None else None
+
+    # -- reads --------------------------------------------------------------------------------
+
+    async def get(self, run_id: str) -> RunRecord:
+        """The run; raises NotFound."""
+        run = await asyncio.to_thread(self.store.runs.get, run_id)
+        if run is None:
+            raise NotFound("run", run_id, reason="RUN_NOT_FOUND")
+        return run
+
+    def queue_rank(self, run_id: str) -> int:
+        """1-based place in the queue, 0 when not queued."""
+        try:
+            return self._queue.index(run_id) + 1
+        except ValueError:
+            return 0
+
+    def status(self) -> dict[str, Any]:
+        """busy, queue_paused, current run id, queue length, last sequence, boot id."""
+        return {"busy": self.busy, "queue_paused": self.queue_paused,
+                "current_run_id": self._current[0] if self._current else "",
+                "queue_length": len(self._queue), "last_sequence": self.log.last_sequence,
+                "boot_id": self.boot_id}
+
+    # -- queue edits --------------------------------------------------------------------------
+
+    async def move_run(self, run_id: str, *, before: str = "", after: str = "") -> RunRecord:
+        """Put a queued run just before or after another queued run."""
+        target = before or after
+        if not target:
+            raise InvalidArguments([FieldViolation("target", "give before_run_id or "
+                                                             "after_run_id")])
+        if target == run_id:
+            raise InvalidArguments([FieldViolation("target", "a run cannot move next to itself")])
+        async with self._edit:
+            await self._require_queued(run_id)
+            await self._require_queued(target, field="before_run_id" if before else
+                                       "after_run_id")
+            order = [r for r in self._queue if r != run_id]
+            index = order.index(target) + (0 if before else 1)
+            order.insert(index, run_id)
+            ops = self._reposition(order, index)
+            self._queue = order
+            await self.log.write([*ops, self._queue_event("moved", run_id)])
+        return await self.get(run_id)
+
+    def _reposition(self, order: list[str], index: int) -> list[RunOp]:
+        run_id = order[index]
+        low = self._positions[order[index - 1]] if index > 0 else None
+        high = self._positions[order[index + 1]] if index + 1 < len(order) else None
+        if low is None and high is None:
+            position = GAP
+        elif low is None:
+            assert high is not None
+            position = high - GAP
+        elif high is None:
+            position = low + GAP
+        elif high - low > 1:
+            position = (low + high) // 2
+        else:  # no room left between neighbours: renumber the whole queue
+            self._positions = {r: (i + 1) * GAP for i, r in enumerate(order)}
+            return [UpdateRun(r, {"position": p}) for r, p in self._positions.items()]
+        self._positions[run_id] = position
+        return [UpdateRun(run_id, {"position": position})]
+
+    async def rename_run(self, run_id: str, display_name: str) -> RunRecord:
+        """Rename a queued run."""
+        _check_name(display_name, "display_name")
+        async with self._edit:
+            await self._require_queued(run_id)
+            await self.log.write([UpdateRun(run_id, {"display_name": display_name}),
+                                  self._queue_event("renamed", run_id)])
+        return await self.get(run_id)
+
+    async def cancel_run(self, run_id: str) -> RunRecord:
+        """Remove a queued run from the queue."""
+        async with self._edit:
+            await self._require_queued(run_id)
+            now = utc_now()
+            await self.log.write([
+                UpdateRun(run_id, {"state": "cancelled", "position": None, "finished_at": now}),
+                AppendEvent(run_id, "state_changed", {"state": "RUN_STATE_CANCELLED",
+                                                      "previous": "RUN_STATE_QUEUED"}, now)])
+            self._queue.remove(run_id)
+            self._positions.pop(run_id, None)
+        return await self.get(run_id)
+
+    async def delete_run(self, run_id: str) -> None:
+        """Delete a finished run with its record and events."""
+        run = await self.get(run_id)
+        if run.state not in FINAL_STATES:
+            raise FailedPrecondition(f"run {run_id} is {run.state}: cancel or stop it first",
+                                     reason="RUN_NOT_FINISHED")
+        await self.log.write([DeleteRun(run_id)])
+
+    async def pause_queue(self) -> None:
+        """Stop starting queued runs (idempotent)."""
+        if not self.queue_paused:
+            self.queue_paused = True
+            await self.log.write([self._queue_event("paused", "")])
+
+    async def resume_queue(self) -> None:
+        """Start queued runs again (idempotent)."""
+        if self.queue_paused:
+            self.queue_paused = False
+            await self.log.write([self._queue_event("resumed", "")])
+        self._start_next()
+
+    async def _require_queued(self, run_id: str, field: str = "run_id") -> None:
+        if run_id in self._positions:
+            return
+        run = await asyncio.to_thread(self.store.runs.get, run_id)
+        if run is None:
+            raise NotFound("run", run_id, reason="RUN_NOT_FOUND")
+        raise FailedPrecondition(f"run {run_id} is {run.state}, not queued ({field})",
+                                 reason="RUN_NOT_QUEUED")
+
+    def _queue_event(self, change: str, run_id: str) -> AppendEvent:
+        return AppendEvent("", "queue_changed", {"paused": self.queue_paused, "change": change,
+                                                 "run_id": run_id}, utc_now())
+
+    # -- run control --------------------------------------------------------------------------
+
+    async def pause_run(self, run_id: str) -> RunRecord:
+        """Pause after the step in flight (idempotent)."""
+        (await self._control(run_id)).pause_requested = True
+        return await self.get(run_id)
+
+    async def resume_run(self, run_id: str) -> RunRecord:
+        """Clear an operator pause (idempotent)."""
+        (await self._control(run_id)).resume()
+        return await self._settled(run_id)
+
+    async def stop_run(self, run_id: str, *, now: bool, cleanup: bool | None,
+                       continue_queue: bool | None) -> RunRecord:
+        """Stop after the iteration or now; unset options come from the run's options."""
+        control = await self._control(run_id)
+        run = await self.get(run_id)
+        if cleanup is None:
+            cleanup = False if now else bool(run.options.get("cleanup_on_stop", True))
+        if continue_queue is None:
+            continue_queue = bool(run.options.get("continue_queue_on_stop", False))
+        control.request_stop(StopRequest(now, cleanup, continue_queue))
+        return await self._settled(run_id)
+
+    async def retry_step(self, run_id: str, pause_id: str) -> RunRecord:
+        """Run the failed step again."""
+        (await self._control(run_id)).decide(Answer(Decision.RETRY), (PAUSE_STEP_ERROR,),
+                                             pause_id)
+        return await self._settled(run_id)
+
+    async def skip_step(self, run_id: str, pause_id: str) -> RunRecord:
+        """Go on without the failed step's result."""
+        (await self._control(run_id)).decide(Answer(Decision.SKIP), (PAUSE_STEP_ERROR,),
+                                             pause_id)
+        return await self._settled(run_id)
+
+    async def answer_prompt(self, run_id: str, pause_id: str, value: Any,
+                            user: str) -> RunRecord:
+        """Answer an input step (value converted to its type) or acknowledge a pause step."""
+        control = await self._control(run_id)
+        pause = control.pause or {}
+        converted = None
+        if control.pause_kind() == PAUSE_INPUT:
+            converted = convert_input(value, str(pause.get("input_type", "")))
+        control.decide(Answer(Decision.ANSWER, converted, user), PROMPTS, pause_id)
+        return await self._settled(run_id)
+
+    async def _control(self, run_id: str) -> RunControl:
+        if self._current is not None and self._current[0] == run_id:
+            return self._current[1]
+        run = await self.get(run_id)
+        raise FailedPrecondition(f"run {run_id} is {run.state}, not running or paused",
+                                 reason="RUN_NOT_ACTIVE")
+
+    async def _settled(self, run_id: str) -> RunRecord:
+        """The run after the runner has acted on a decision (let it take its next step)."""
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return await self.get(run_id)
+
+    # -- the active run -----------------------------------------------------------------------
+
+    def _start_next(self) -> None:
+        if self._current is not None or self.queue_paused or not self._queue or self._closed:
+            return
+        run_id = self._queue.pop(0)
+        self._positions.pop(run_id, None)
+        control = RunControl()
+        task = asyncio.get_running_loop().create_task(self._drive(run_id, control),
+                                                      name=f"run-{run_id}")
+        self._current = (run_id, control, task)
+
+    async def _drive(self, run_id: str, control: RunControl) -> None:
+        outcome: Outcome | None = None
+        try:
+            run = await self.get(run_id)
+            data = await asyncio.to_thread(self.store.runs.plan, run_id) or {}
+            plan = RunPlan.from_json(data)
+            outcome = await Runner(run, plan, data.get("body") or {}, self.deps,
+                                   control).execute()
+        except asyncio.CancelledError:
+            await asyncio.shield(self._finish(run_id, control, Outcome(
+                "interrupted", {"type": "Interrupted",
+                                "message": "the server stopped during the run"})))
+            raise
+        except Exception as exc:  # the store or the event log failed: record what we can
+            logger.exception("run %s could not be executed", run_id)
+            outcome = Outcome("failed", {"type": type(exc).__name__, "message": str(exc)})
+        await self._finish(run_id, control, outcome)
+
+    async def _finish(self, run_id: str, control: RunControl, outcome: Outcome) -> None:
+        now = utc_now()
+        fields: dict[str, Any] = {"state": outcome.state, "finished_at": now,
+                                  "error": outcome.error}
+        if outcome.state != "interrupted":
+            fields["pause"] = None  # an interrupted run keeps its pending prompt visible
+        payload: dict[str, Any] = {"state": _enum(outcome.state), "previous": "RUN_STATE_RUNNING"}
+        if outcome.error:
+            payload["error"] = outcome.error
+        ops: list[RunOp] = [UpdateRun(run_id, fields),
+                            AppendEvent(run_id, "state_changed", payload, now)]
+        stop = control.stop
+        hold = outcome.state == "failed" or (stop is not None and not stop.continue_queue)
+        if hold and self._queue and not self.queue_paused and outcome.state != "interrupted":
+            self.queue_paused = True
+            ops.append(self._queue_event("paused", run_id))
+        try:
+            await self.log.write(ops)
+        except Exception:
+            logger.exception("could not record the end of run %s", run_id)
+        finally:
+            self._current = None
+        self._start_next()
+
+
+def _check_name(name: str, field: str, *, allow_empty: bool = False) -> None:
+    if not name and allow_empty:
+        return
+    if not 1 <= len(name) <= MAX_NAME or not name.isprintable():
+        raise InvalidArguments([FieldViolation(
+            field, f"must be 1 to {MAX_NAME} printable characters")])
+
+
+def _enum(state: str) -> str:
+    return f"RUN_STATE_{state.upper()}"
+
+
+def _mode_json(mode: Mode) -> dict[str, Any]:
+    if isinstance(mode, RepeatMode):
+        return {"repeat": {"count": mode.count, "parameters": mode.parameters}}
+    if isinstance(mode, RowsMode):
+        return {"rows": {"rows": mode.rows}}
+    assert isinstance(mode, CsvMode)
+    return {"csv": {"text": mode.text}}
+

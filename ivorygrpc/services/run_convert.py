@@ -1,0 +1,103 @@
+"""Runs and run events <-> `ivorygrpc.v1` messages.
+
+Stored payloads are already the JSON form of their messages (proto field
+names, enum names), so conversion is `json_format.ParseDict`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from google.protobuf import json_format, message
+
+from ivorygrpc.errors import FieldViolation, InvalidArguments, Unimplemented
+from ivorygrpc.execution.plan import CsvMode, Mode, RepeatMode, RowsMode
+from ivorygrpc.execution.records import fold_phases
+from ivorygrpc.services.convert import timestamp
+from ivorygrpc.store.records import EventRecord, RunRecord
+from ivorygrpc.v1 import run_pb2
+
+_STATES = {f"RUN_STATE_{s.upper()}": s for s in (
+    "queued", "running", "paused", "succeeded", "failed", "stopped", "cancelled", "interrupted")}
+
+
+def state_name(number: int, field: str) -> str:
+    """`RUN_STATE_QUEUED` (number) -> "queued"; raises InvalidArguments."""
+    descriptor = run_pb2.RunState.DESCRIPTOR.values_by_number.get(number)
+    if descriptor is None or descriptor.name not in _STATES:
+        raise InvalidArguments([FieldViolation(field, f"unknown run state {number}")])
+    return _STATES[descriptor.name]
+
+
+def _parse(data: Mapping[str, Any], target: message.Message) -> Any:
+    return json_format.ParseDict(dict(data), target, ignore_unknown_fields=True)
+
+
+def run_message(run: RunRecord, queue_position: int, *, plan: Mapping[str, Any] | None = None,
+                events: Iterable[EventRecord] | None = None) -> run_pb2.Run:
+    """The `Run` message; `plan` and `events` fill the full view."""
+    msg = run_pb2.Run(id=run.id, display_name=run.display_name, workflow=run.workflow,
+                      workflow_version=run.workflow_version, submitter=run.submitter,
+                      batch_size=run.batch_size, queue_position=queue_position,
+                      state=f"RUN_STATE_{run.state.upper()}")
+    _parse(run.mode, msg.mode)
+    msg.options.cleanup_on_stop = bool(run.options.get("cleanup_on_stop", True))
+    msg.options.continue_queue_on_stop = bool(run.options.get("continue_queue_on_stop", False))
+    if run.pause:
+        _parse(run.pause, msg.pause)
+    _parse(run.progress, msg.progress)
+    if run.error:
+        _parse(run.error, msg.error)
+    msg.create_time.CopyFrom(timestamp(run.created_at))
+    if run.started_at is not None:
+        msg.start_time.CopyFrom(timestamp(run.started_at))
+    if run.finished_at is not None:
+        msg.end_time.CopyFrom(timestamp(run.finished_at))
+    if plan is not None:
+        for samples in plan.get("iterations") or []:
+            _parse({"samples": samples}, msg.iterations.add())
+    if events is not None:
+        for phase in fold_phases(events):
+            _parse(phase, msg.phases.add())
+    return msg
+
+
+def event_message(event: EventRecord) -> run_pb2.RunEvent:
+    """The `RunEvent` message of a stored event."""
+    msg = run_pb2.RunEvent(sequence=event.sequence, run_id=event.run_id)
+    msg.time.CopyFrom(timestamp(event.time))
+    _parse(event.payload, getattr(msg, event.kind))
+    return msg
+
+
+def heartbeat_message(sequence: int) -> run_pb2.RunEvent:
+    """A heartbeat carrying the last sequence sent."""
+    msg = run_pb2.RunEvent(sequence=sequence)
+    msg.heartbeat.SetInParent()
+    return msg
+
+
+def mode_from_message(mode: run_pb2.RunMode) -> Mode:
+    """The domain mode of a `RunMode` (repeat once when unset)."""
+    kind = mode.WhichOneof("kind")
+    if kind is None:
+        return RepeatMode(1, {})
+    if kind == "campaign":
+        raise Unimplemented("optimizer campaigns are not available yet",
+                            reason="CAMPAIGN_NOT_AVAILABLE")
+    if kind == "repeat":
+        return RepeatMode(mode.repeat.count, _struct(mode.repeat.parameters,
+                                                     "mode.repeat.parameters"))
+    if kind == "rows":
+        return RowsMode([_struct(row, f"mode.rows[{i}]")
+                         for i, row in enumerate(mode.rows.rows)])
+    return CsvMode(mode.csv.text)
+
+
+def _struct(struct: message.Message, field: str) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = json_format.MessageToDict(struct)
+    except json_format.Error as exc:
+        raise InvalidArguments([FieldViolation(field, f"numbers must be finite ({exc})")]) from exc
+    return data

@@ -1,0 +1,479 @@
+"""Runs, their plans and their events.
+
+One writer (the executor's event log) changes runs with `apply`: a batch of operations
+in one transaction, so a run's row and the events that describe the change are stored
+together or not at all. Readers use one short session per method (thread-safe).
+
+Event sequences come from the database: AUTOINCREMENT on SQLite (the rowid of a deleted
+newest event is not handed out again), BIGSERIAL on PostgreSQL (a sequence never goes
+back). `last_sequence` must not go backwards either when `DeleteRun` removes the newest
+events, so a delete first raises the one-row `run_event_mark` to the newest stored
+sequence; `last_sequence` is the larger of the two, read in one statement (one snapshot,
+transactional on both backends, unlike `sqlite_sequence`/`pg_sequences`, which are not
+portable and, on PostgreSQL, count values of uncommitted or rolled-back transactions).
+
+Inside a batch, events are inserted together (one multi-row INSERT ... RETURNING)
+just before the next `DeleteRun` or at the end: events reference nothing, so only a
+delete cares whether they were written before it. Consecutive `UpdateRun`s that set
+the same columns become one executemany; consecutive `InsertRun`s one multi-row insert.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import (
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
+
+from ivorygrpc.errors import AlreadyExists, NotFound
+from ivorygrpc.store._common import (
+    Repository,
+    aware,
+    check_limit,
+    check_text,
+    clean_text,
+    stored_json,
+)
+from ivorygrpc.store.models import RunEventMarkRow, RunEventRow, RunPlanRow, RunRow
+from ivorygrpc.store.records import (
+    ACTIVE_RUN_STATES,
+    RUN_FIELDS,
+    RUN_ORDERS,
+    RUN_STATES,
+    AppendEvent,
+    DeleteRun,
+    EventRecord,
+    InsertRun,
+    RunOp,
+    RunRecord,
+    UpdateRun,
+)
+
+RUNS = cast(Table, RunRow.__table__)
+PLANS = cast(Table, RunPlanRow.__table__)
+EVENTS = cast(Table, RunEventRow.__table__)
+MARK = cast(Table, RunEventMarkRow.__table__)
+RUN_COLUMNS = tuple(RUNS.c[f.name] for f in fields(RunRecord))
+EVENT_COLUMNS = tuple(EVENTS.c[f.name] for f in fields(EventRecord))
+BY_CREATE_TIME, BY_QUEUE = RUN_ORDERS
+QUEUED = "queued"
+RESOURCE = "run"
+KIND_LENGTH = 32  # run_events.kind is VARCHAR(32)
+MARK_ID = 1
+TARGET = "target_run_id"  # the bind parameter of the run an UPDATE is for
+UPDATE_BY_ID = update(RUNS).where(RUNS.c.id == bindparam(TARGET))
+NEWEST = select(func.max(EVENTS.c.sequence)).scalar_subquery()
+RAISE_MARK = update(MARK).where(MARK.c.id == MARK_ID, MARK.c.sequence < NEWEST).values(
+    sequence=NEWEST)
+UNIQUE_SQLITE = ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY")
+UNIQUE_SQLSTATE = "23505"  # PostgreSQL unique_violation
+
+
+@dataclass
+class _Step:
+    """Statements of one kind, run as one: "insert", "update", "delete" or "events"."""
+
+    kind: str
+    rows: builtins.list[dict[str, Any]] = field(default_factory=builtins.list)
+    plans: builtins.list[dict[str, Any]] = field(default_factory=builtins.list)
+    keys: tuple[str, ...] = ()
+
+
+class RunRepository(Repository):
+    """Runs and events: batched writes (`apply`), lookups, keyset pages, event replay."""
+
+    def apply(self, ops: Sequence[RunOp]) -> builtins.list[EventRecord]:
+        """Apply `ops` in order in one transaction; returns the appended events in order.
+
+        Every op is checked before anything is written: ValueError for an UpdateRun key
+        outside RUN_FIELDS, an unknown state, a naive datetime, NUL characters in ids,
+        submitters, request ids or event kinds, an empty run id or a kind longer than 32
+        characters; TypeError for a value of the wrong type (non-JSON-able values are
+        found while writing and also raise TypeError). While writing, NotFound (reason
+        RUN_NOT_FOUND) for an UpdateRun or DeleteRun of an unknown run and AlreadyExists
+        (reason RUN_EXISTS) for a taken id or a (submitter, request_id) already used;
+        either rolls back the whole batch.
+        """
+        steps = _plan(ops)
+        if not steps:
+            return []
+        inserts = [op for op in ops if isinstance(op, InsertRun)]
+        appended: builtins.list[EventRecord] = []
+        try:
+            with self._sessions.begin() as session:
+                connection = session.connection()
+                for step in steps:
+                    if step.kind == "events":
+                        appended += _append(connection, step.rows)
+                    elif step.kind == "update":
+                        _update(connection, step)
+                    elif step.kind == "insert":
+                        connection.execute(insert(RUNS), step.rows)
+                        connection.execute(insert(PLANS), step.plans)
+                    else:
+                        _delete(connection, step.rows[0][TARGET])
+        except IntegrityError as exc:
+            if not _unique_violation(exc):
+                raise
+            raise self._conflict(inserts) from None
+        except StatementError as exc:
+            if isinstance(exc, DBAPIError) or not isinstance(exc.orig, TypeError | ValueError):
+                raise
+            raise exc.orig from None  # a value the JSON serializer refused
+        return appended
+
+    def get(self, run_id: str) -> RunRecord | None:
+        """The run `run_id`, or None."""
+        if "\x00" in run_id:
+            return None  # cannot be stored, so cannot exist
+        with self._sessions() as session:
+            row = session.execute(select(*RUN_COLUMNS).where(RUNS.c.id == run_id)).first()
+            return None if row is None else _run(row)
+
+    def find_by_request_id(self, submitter: str, request_id: str) -> RunRecord | None:
+        """The run `submitter` created with `request_id`, or None (always None for "")."""
+        if not request_id or "\x00" in request_id + submitter:
+            return None
+        with self._sessions() as session:
+            row = session.execute(select(*RUN_COLUMNS).where(
+                RUNS.c.submitter == submitter, RUNS.c.request_id == request_id)).first()
+            return None if row is None else _run(row)
+
+    def plan(self, run_id: str) -> dict[str, Any] | None:
+        """The plan stored with the run, or None for an unknown run."""
+        if "\x00" in run_id:
+            return None
+        with self._sessions() as session:
+            plan: dict[str, Any] | None = session.scalar(
+                select(PLANS.c.plan).where(PLANS.c.run_id == run_id))
+            return plan
+
+    def list(self, *, states: Sequence[str] = (), workflow: str = "",
+             created_after: datetime | None = None, created_before: datetime | None = None,
+             order: str = BY_CREATE_TIME, limit: int = 50,
+             after: tuple[str, ...] | None = None) -> builtins.list[RunRecord]:
+        """Matching runs, at most `limit` (keyset pages; `after` = `run_cursor` of the
+        last run of the previous page, made with the same `order`).
+
+        `states` keeps runs in any of them (all when empty); `workflow` keeps that
+        workflow's runs; `created_after` is inclusive, `created_before` exclusive.
+        `order` "create_time desc": newest first, ties by id descending. "queue": queued
+        runs only (combined with `states`), by position, ties by id. ValueError for an
+        unknown state or order, a naive datetime or a malformed cursor.
+        """
+        check_limit(limit)
+        if isinstance(states, str):
+            raise TypeError("states must be a sequence of states, not a str")
+        for state in states:
+            if state not in RUN_STATES:
+                raise ValueError(f"state must be one of {', '.join(RUN_STATES)}, not {state!r}")
+        if order not in RUN_ORDERS:
+            raise ValueError(f"order must be one of {', '.join(map(repr, RUN_ORDERS))}, "
+                             f"not {order!r}")
+        if "\x00" in workflow:
+            return []
+        query = select(*RUN_COLUMNS)
+        if states:
+            query = query.where(RUNS.c.state.in_(set(states)))
+        if workflow:
+            query = query.where(RUNS.c.workflow == workflow)
+        if created_after is not None:
+            query = query.where(RUNS.c.created_at >= aware("created_after", created_after))
+        if created_before is not None:
+            query = query.where(RUNS.c.created_at < aware("created_before", created_before))
+        if order == BY_CREATE_TIME:
+            if after is not None:
+                iso, run_id = _cursor(after)
+                try:
+                    moment = aware("after", datetime.fromisoformat(iso))
+                except ValueError:
+                    raise ValueError(f"after: not an ISO 8601 time with offset: {iso!r}") from None
+                query = query.where(or_(RUNS.c.created_at < moment, and_(
+                    RUNS.c.created_at == moment, RUNS.c.id < run_id)))
+            query = query.order_by(RUNS.c.created_at.desc(), RUNS.c.id.desc())
+        else:
+            query = query.where(RUNS.c.state == QUEUED)
+            if after is not None:
+                text, run_id = _cursor(after)
+                try:
+                    position = int(text)
+                except ValueError:
+                    raise ValueError(f"after: not a queue position: {text!r}") from None
+                query = query.where(or_(RUNS.c.position > position, and_(
+                    RUNS.c.position == position, RUNS.c.id > run_id)))
+            query = query.order_by(RUNS.c.position, RUNS.c.id)
+        with self._sessions() as session:
+            return [_run(row) for row in session.execute(query.limit(limit))]
+
+    def queued(self) -> builtins.list[tuple[str, int]]:
+        """`(id, position)` of the queued runs, in queue order (position, then id)."""
+        query = select(RUNS.c.id, RUNS.c.position).where(RUNS.c.state == QUEUED).order_by(
+            RUNS.c.position, RUNS.c.id)
+        with self._sessions() as session:
+            return [(run_id, position or 0) for run_id, position in session.execute(query)]
+
+    def active(self) -> builtins.list[RunRecord]:
+        """The runs in ACTIVE_RUN_STATES (executing), oldest first."""
+        query = select(*RUN_COLUMNS).where(RUNS.c.state.in_(ACTIVE_RUN_STATES)).order_by(
+            RUNS.c.created_at, RUNS.c.id)
+        with self._sessions() as session:
+            return [_run(row) for row in session.execute(query)]
+
+    def max_position(self) -> int:
+        """The largest position of a queued run, 0 when none is queued."""
+        with self._sessions() as session:
+            return session.scalar(select(func.max(RUNS.c.position)).where(
+                RUNS.c.state == QUEUED)) or 0
+
+    def events_after(self, after_sequence: int, *, run_id: str | None = None,
+                     kinds: Sequence[str] = (), limit: int = 1000) -> builtins.list[EventRecord]:
+        """Events with a sequence above `after_sequence`, ascending, at most `limit`.
+
+        `run_id` None: every event, queue-wide ones (run_id "") included; else only that
+        run's events ("" for the queue-wide ones only). `kinds` keeps those kinds.
+        """
+        check_limit(limit)
+        if run_id is not None and "\x00" in run_id:
+            return []
+        query = select(*EVENT_COLUMNS).where(EVENTS.c.sequence > after_sequence)
+        if run_id is not None:
+            query = query.where(EVENTS.c.run_id == run_id)
+        query = _kinds(query, kinds).order_by(EVENTS.c.sequence).limit(limit)
+        with self._sessions() as session:
+            return [EventRecord(*row) for row in session.execute(query)]
+
+    def events_of(self, run_id: str, kinds: Sequence[str] = ()) -> builtins.list[EventRecord]:
+        """Every event of `run_id` (of `kinds` if given), ascending."""
+        if "\x00" in run_id:
+            return []
+        query = _kinds(select(*EVENT_COLUMNS).where(EVENTS.c.run_id == run_id), kinds)
+        with self._sessions() as session:
+            return [EventRecord(*row) for row in session.execute(
+                query.order_by(EVENTS.c.sequence))]
+
+    def last_sequence(self) -> int:
+        """The highest sequence ever stored (deleted events count), 0 before any."""
+        query = select(func.max(EVENTS.c.sequence),
+                       select(MARK.c.sequence).where(MARK.c.id == MARK_ID).scalar_subquery())
+        with self._sessions() as session:
+            newest, mark = session.execute(query).one()
+            return max(newest or 0, mark or 0)
+
+    def _conflict(self, inserts: builtins.list[InsertRun]) -> AlreadyExists:
+        """Which insert clashed (looked up after the rollback)."""
+        for op in inserts:
+            if self.get(op.id) is not None:
+                return AlreadyExists(RESOURCE, op.id, reason="RUN_EXISTS")
+            if op.request_id and self.find_by_request_id(op.submitter, op.request_id):
+                return AlreadyExists(RESOURCE, op.request_id, reason="RUN_EXISTS")
+        # two inserts of this batch clashed with each other
+        first = next((op for op in inserts if op.request_id), inserts[0])
+        return AlreadyExists(RESOURCE, first.request_id or first.id, reason="RUN_EXISTS")
+
+
+def run_cursor(record: RunRecord, order: str = BY_CREATE_TIME) -> tuple[str, ...]:
+    """The `after` of `RunRepository.list` that continues after `record` in `order`."""
+    if order == BY_CREATE_TIME:
+        return (record.created_at.isoformat(), record.id)
+    if order == BY_QUEUE:
+        if record.position is None:
+            raise ValueError(f"run {record.id!r} has no queue position")
+        return (str(record.position), record.id)
+    raise ValueError(f"order must be one of {', '.join(map(repr, RUN_ORDERS))}, not {order!r}")
+
+
+# -- apply: checking and grouping the operations ----------------------------------------------
+
+def _plan(ops: Sequence[RunOp]) -> builtins.list[_Step]:
+    """Check every op and group them into steps (nothing is written yet)."""
+    steps: builtins.list[_Step] = []
+    events: builtins.list[dict[str, Any]] = []
+    for op in ops:
+        if isinstance(op, AppendEvent):
+            events.append(_event_row(op))
+        elif isinstance(op, UpdateRun):
+            values = _update_values(op)
+            keys = tuple(sorted(values))
+            last = steps[-1] if steps else None
+            if last is None or last.kind != "update" or last.keys != keys:
+                last = _Step("update", keys=keys)
+                steps.append(last)
+            last.rows.append({TARGET: _run_id(op.run_id), **values})
+        elif isinstance(op, InsertRun):
+            run, plan = _insert_rows(op)
+            if not steps or steps[-1].kind != "insert":
+                steps.append(_Step("insert"))
+            steps[-1].rows.append(run)
+            steps[-1].plans.append(plan)
+        elif isinstance(op, DeleteRun):
+            if events:
+                steps.append(_Step("events", rows=events))
+                events = []
+            steps.append(_Step("delete", rows=[{TARGET: _run_id(op.run_id)}]))
+        else:
+            raise TypeError(f"not a run operation: {op!r}")
+    if events:
+        steps.append(_Step("events", rows=events))
+    return steps
+
+
+def _run_id(run_id: str) -> str:
+    """The id of a run to change: a NUL cannot be stored, so that run cannot exist."""
+    if not isinstance(run_id, str):
+        raise TypeError("run_id must be a str")
+    if "\x00" in run_id or not run_id:
+        raise _not_found(run_id)
+    return run_id
+
+
+def _insert_rows(op: InsertRun) -> tuple[dict[str, Any], dict[str, Any]]:
+    check_text(id=op.id, workflow=op.workflow, submitter=op.submitter,
+               request_id=op.request_id)
+    if not op.id:
+        raise ValueError("a run id must not be empty")
+    for name in ("workflow_version", "batch_size", "position"):
+        _integer(name, getattr(op, name))
+    for name in ("mode", "options", "plan", "progress"):
+        _dict(name, getattr(op, name))
+    run = {"id": op.id, "display_name": clean_text(op.display_name), "workflow": op.workflow,
+           "workflow_version": op.workflow_version, "submitter": op.submitter,
+           "request_id": op.request_id, "mode": op.mode, "batch_size": op.batch_size,
+           "options": op.options, "state": QUEUED, "position": op.position, "pause": None,
+           "progress": op.progress, "error": None,
+           "created_at": aware("created_at", op.created_at), "started_at": None,
+           "finished_at": None}
+    return run, {"run_id": op.id, "plan": op.plan}
+
+
+def _update_values(op: UpdateRun) -> dict[str, Any]:
+    unknown = set(op.fields) - set(RUN_FIELDS)
+    if unknown:
+        raise ValueError(f"UpdateRun cannot set {', '.join(sorted(unknown))} "
+                         f"(only {', '.join(RUN_FIELDS)})")
+    values = dict(op.fields)
+    for name, value in values.items():
+        if name == "display_name":
+            if not isinstance(value, str):
+                raise TypeError("display_name must be a str")
+            values[name] = clean_text(value)
+        elif name == "state":
+            if value not in RUN_STATES:
+                raise ValueError(f"state must be one of {', '.join(RUN_STATES)}, not {value!r}")
+        elif name == "position":
+            if value is not None:
+                _integer(name, value)
+        elif name in ("started_at", "finished_at"):
+            if value is not None:
+                values[name] = aware(name, value)
+        elif name == "progress" or value is not None:  # pause, error: None clears them
+            _dict(name, value)
+    return values
+
+
+def _event_row(op: AppendEvent) -> dict[str, Any]:
+    check_text(run_id=op.run_id, kind=op.kind)
+    if not op.kind or len(op.kind) > KIND_LENGTH:
+        raise ValueError(f"an event kind has 1 to {KIND_LENGTH} characters: {op.kind!r}")
+    _dict("payload", op.payload)
+    return {"run_id": op.run_id, "time": aware("time", op.time), "kind": op.kind,
+            "payload": stored_json(op.payload)}
+
+
+def _integer(name: str, value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int")
+
+
+def _dict(name: str, value: Any) -> None:
+    if not isinstance(value, dict):
+        raise TypeError(f"{name} must be a dict")
+
+
+# -- apply: the statements ----------------------------------------------------------------------
+
+def _append(connection: Connection, rows: builtins.list[dict[str, Any]]) -> builtins.list[
+        EventRecord]:
+    if len(rows) == 1:
+        sequences = [connection.execute(insert(EVENTS).returning(EVENTS.c.sequence),
+                                        rows[0]).scalar_one()]
+    else:
+        sequences = builtins.list(connection.execute(
+            insert(EVENTS).returning(EVENTS.c.sequence, sort_by_parameter_order=True),
+            rows).scalars())
+    return [EventRecord(sequence=sequence, **row) for sequence, row in zip(
+        sequences, rows, strict=True)]
+
+
+def _update(connection: Connection, step: _Step) -> None:
+    ids = [row[TARGET] for row in step.rows]
+    if not step.keys:  # nothing to set: the run must exist all the same
+        found = set(connection.scalars(select(RUNS.c.id).where(RUNS.c.id.in_(set(ids)))))
+    elif len(step.rows) == 1 or connection.dialect.supports_sane_multi_rowcount:
+        if connection.execute(UPDATE_BY_ID, step.rows).rowcount == len(step.rows):
+            return
+        found = set(connection.scalars(select(RUNS.c.id).where(RUNS.c.id.in_(set(ids)))))
+    else:  # pragma: no cover - both supported dialects count executemany rows
+        found = set()
+        for row in step.rows:
+            if connection.execute(UPDATE_BY_ID, row).rowcount == 1:
+                found.add(row[TARGET])
+    missing = next((run_id for run_id in ids if run_id not in found), None)
+    if missing is not None:
+        raise _not_found(missing)
+
+
+def _delete(connection: Connection, run_id: str) -> None:
+    connection.execute(delete(PLANS).where(PLANS.c.run_id == run_id))
+    if connection.execute(delete(RUNS).where(RUNS.c.id == run_id)).rowcount == 0:
+        raise _not_found(run_id)
+    connection.execute(RAISE_MARK)
+    connection.execute(delete(EVENTS).where(EVENTS.c.run_id == run_id))
+
+
+def _unique_violation(exc: IntegrityError) -> bool:
+    orig = exc.orig
+    return (getattr(orig, "sqlstate", None) == UNIQUE_SQLSTATE
+            or getattr(orig, "sqlite_errorname", None) in UNIQUE_SQLITE)
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+def _kinds(query: Any, kinds: Sequence[str]) -> Any:
+    """`query` (a SELECT; typed Any as `Select`'s parameters differ in SQLAlchemy 2.0/2.1)
+    keeping `kinds` only."""
+    if isinstance(kinds, str):
+        raise TypeError("kinds must be a sequence of kinds, not a str")
+    if kinds:
+        query = query.where(EVENTS.c.kind.in_(set(kinds)))
+    return query
+
+
+def _cursor(after: tuple[str, ...]) -> tuple[str, str]:
+    if not isinstance(after, tuple) or len(after) != 2 or not all(
+            isinstance(part, str) for part in after):
+        raise ValueError("after must be a tuple of 2 str (see run_cursor)")
+    check_text(after=after[1])
+    return after[0], after[1]
+
+
+def _run(row: Any) -> RunRecord:
+    return RunRecord(*row)
+
+
+def _not_found(run_id: str) -> NotFound:
+    return NotFound(RESOURCE, run_id, reason="RUN_NOT_FOUND")
