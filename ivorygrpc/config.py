@@ -37,6 +37,7 @@ class ServerConfig:
     admin_password: str | None = None  # first start only; default $IVORYGRPC_ADMIN_PASSWORD
     schema_file: Path | None = None  # an exported descriptor set to design against offline
     notify: tuple[NotifyHook, ...] = ()  # called with (message, run info) at pause steps
+    stream_capacity: int = 10_000  # events a StreamRunEvents consumer may fall behind
 
     def resolved_database_url(self) -> str | None:
         """The explicit URL, else the environment's, else None (SQLite in the data folder)."""

@@ -147,7 +147,7 @@ async def _assemble(config: ServerConfig, deck: Deck, schema: Schema,
     design_service_pb2_grpc.add_DesignServiceServicer_to_server(
         DesignServicer(store, deck.spec, tokens), server)
     execute_service_pb2_grpc.add_ExecuteServiceServicer_to_server(
-        ExecuteServicer(executor, log, store, tokens), server)
+        ExecuteServicer(executor, log, store, tokens, config.stream_capacity), server)
     server.add_generic_rpc_handlers(deck_handlers(control))
     health = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
