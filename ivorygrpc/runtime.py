@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import importlib.util
 import logging
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -65,7 +66,13 @@ def load_deck(path: Path) -> ModuleType:
 
 
 async def serve(config: ServerConfig) -> None:
-    """Serve until SIGINT or SIGTERM, then shut down gracefully."""
+    """Serve until SIGINT or SIGTERM, then shut down gracefully.
+
+    A second signal during the shutdown exits at once (the shutdown may be
+    waiting for an instrument call that blocks a worker thread). Nothing that
+    was streamed is lost: every event is committed first, and the next start
+    marks the run that was executing as interrupted.
+    """
     server, port = await create_server(config)
     await server.start()
     host = config.host if ":" not in config.host else f"[{config.host}]"
@@ -73,9 +80,19 @@ async def serve(config: ServerConfig) -> None:
                 server.deck.spec.name, host, port, host, port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def on_signal(sig: signal.Signals) -> None:
+        if not stop.is_set():
+            stop.set()
+            return
+        logger.warning("%s again: exiting now; the next start marks the active run "
+                       "interrupted", sig.name)
+        logging.shutdown()  # flush the log handlers: os._exit skips every cleanup
+        os._exit(128 + sig.value)
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, on_signal, sig)
     await stop.wait()
     logger.info("ivorygrpc shutting down")
     await server.stop(grace=5.0)

@@ -42,6 +42,7 @@ from ivorygrpc.v1 import (
 )
 
 logger = logging.getLogger(__name__)
+SLOW_STOP_NOTICE_S = 1.0  # the active run did not end this fast: say why the stop waits
 
 
 def build_deck(config: ServerConfig) -> tuple[Deck, Schema]:
@@ -93,7 +94,14 @@ class IvorygrpcServer:
         The active run is interrupted (and recorded so) first; event streams end.
         """
         await self._health.enter_graceful_shutdown()
-        await self.executor.close()
+        closing = asyncio.ensure_future(self.executor.close())
+        done, _ = await asyncio.wait({closing}, timeout=SLOW_STOP_NOTICE_S)
+        if not done:
+            logger.warning("waiting for the step in flight to end: an instrument call in a "
+                           "worker thread cannot be interrupted (with `ivorygrpc serve`, a "
+                           "second SIGINT/SIGTERM exits at once; the next start then marks "
+                           "the run interrupted)")
+        await closing
         await self._log.close()
         await self.grpc.stop(grace)
         await asyncio.to_thread(self._dispatcher.close)

@@ -60,7 +60,13 @@ class RunControl:
         self._answer: asyncio.Future[Answer] | None = None
 
     def begin_pause(self, reason: dict[str, Any]) -> asyncio.Future[Answer]:
-        """Enter a pause; the returned future resolves with the operator's decision."""
+        """Enter a pause; the returned future resolves with the operator's decision.
+
+        Any pause satisfies a requested operator pause: an operator who pressed
+        pause while the step in flight then failed finds the run paused on the
+        error, and retrying or skipping it goes on without a second pause.
+        """
+        self.pause_requested = False
         self.pause = reason
         self._answer = asyncio.get_running_loop().create_future()
         if self.stop_now.is_set():
@@ -94,17 +100,25 @@ class RunControl:
         if kind == PAUSE_OPERATOR:
             self._decide(Answer(Decision.RESUME))
 
-    def decide(self, answer: Answer, kinds: tuple[str, ...], pause_id: str) -> None:
-        """Answer the pause in effect if it is one of `kinds` (and `pause_id`, when given)."""
+    def check(self, kinds: tuple[str, ...], pause_id: str) -> None:
+        """Raise FailedPrecondition unless the open pause is one of `kinds` (and `pause_id`)."""
         kind = self.pause_kind()
         if kind not in kinds:
             wanted = "a step error" if kinds == (PAUSE_STEP_ERROR,) else "a prompt"
-            raise FailedPrecondition(f"the run is not paused on {wanted}",
+            now = {PAUSE_OPERATOR: "paused by an operator (ResumeRun continues it)",
+                   PAUSE_STEP_ERROR: "paused on a step error (RetryStep or SkipStep)",
+                   PAUSE_STEP: "waiting at a pause step (AnswerPrompt)",
+                   PAUSE_INPUT: "waiting for an input (AnswerPrompt)"}.get(kind, "running")
+            raise FailedPrecondition(f"the run is not paused on {wanted}: it is {now}",
                                      reason="RUN_NOT_WAITING")
         assert self.pause is not None
         if pause_id and pause_id != self.pause.get("id"):
             raise FailedPrecondition(f"pause {pause_id!r} is over; the run now waits on "
                                      f"{self.pause.get('id')!r}", reason="PAUSE_ID_MISMATCH")
+
+    def decide(self, answer: Answer, kinds: tuple[str, ...], pause_id: str) -> None:
+        """Answer the pause in effect if it is one of `kinds` (and `pause_id`, when given)."""
+        self.check(kinds, pause_id)
         self._decide(answer)
 
     def pause_kind(self) -> str:

@@ -368,19 +368,11 @@ async def follow(log: EventLog, store: Store, *, run_id: str | None, after_seque
     sub = log.subscribe(run_id, capacity)  # first: everything after its start arrives live
     last = after_sequence
     try:
-        start = sub.start_sequence
-        cursor = after_sequence
-        while cursor < start:
-            page = await asyncio.to_thread(store.runs.events_after, cursor, run_id=run_id,
-                                           limit=REPLAY_PAGE)
-            for event in page:
-                if event.sequence > start:  # committed after we subscribed: comes live
-                    break
-                yield event
-                last = event.sequence
-            if len(page) < REPLAY_PAGE or page[-1].sequence >= start:
-                break
-            cursor = page[-1].sequence
+        # up to the subscription's start; anything committed later comes live
+        async for event in stored_events(store, run_id=run_id, after_sequence=after_sequence,
+                                         until_sequence=sub.start_sequence):
+            yield event
+            last = event.sequence
         loop = asyncio.get_running_loop()
         deadline = loop.time() + heartbeat
         while True:
@@ -396,3 +388,20 @@ async def follow(log: EventLog, store: Store, *, run_id: str | None, after_seque
         raise SubscriptionOverflow(last) from None
     finally:
         sub.close()
+
+
+async def stored_events(store: Store, *, run_id: str | None, after_sequence: int,
+                        until_sequence: int | None = None) -> AsyncIterator[EventRecord]:
+    """The stored events after `after_sequence` (up to `until_sequence` when given), in
+    order, read a page at a time; only `run_id`'s when given."""
+    cursor = after_sequence
+    while until_sequence is None or cursor < until_sequence:
+        page = await asyncio.to_thread(store.runs.events_after, cursor, run_id=run_id,
+                                       limit=REPLAY_PAGE)
+        for event in page:
+            if until_sequence is not None and event.sequence > until_sequence:
+                return
+            yield event
+        if len(page) < REPLAY_PAGE:
+            return
+        cursor = page[-1].sequence

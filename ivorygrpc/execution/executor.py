@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from ivorygrpc.errors import (
     AlreadyExists,
@@ -32,7 +32,12 @@ from ivorygrpc.execution.control import (
     RunControl,
     StopRequest,
 )
-from ivorygrpc.execution.events import EventLog
+from ivorygrpc.execution.events import (
+    EventLog,
+    Subscription,
+    SubscriptionClosed,
+    SubscriptionOverflow,
+)
 from ivorygrpc.execution.inputs import convert_input
 from ivorygrpc.execution.plan import CsvMode, Mode, RepeatMode, RowsMode, RunPlan, plan_run
 from ivorygrpc.execution.runner import Outcome, Runner, RunnerDeps
@@ -48,8 +53,10 @@ from ivorygrpc.store.records import (
 )
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 GAP = 1 << 20
 MAX_NAME = 200
+SETTLE_SECONDS = 5.0  # how long a control call waits for the runner to record its decision
 FINAL_STATES = ("succeeded", "failed", "stopped", "cancelled", "interrupted")
 
 
@@ -66,6 +73,7 @@ class Executor:
         self._positions: dict[str, int] = {}
         self._edit = asyncio.Lock()
         self._current: tuple[str, RunControl, asyncio.Task[None]] | None = None
+        self._active = ""  # the run that holds the deck: set at its start, cleared at its end
         self._creating: dict[tuple[str, str], asyncio.Future[None]] = {}
         self._closed = False
 
@@ -110,8 +118,8 @@ class Executor:
 
     @property
     def busy(self) -> bool:
-        """True while a run is running or paused."""
-        return self._current is not None
+        """True while a run is running or paused (false as soon as its runner has returned)."""
+        return bool(self._active)
 
     # -- submission ---------------------------------------------------------------------------
 
@@ -122,20 +130,26 @@ class Executor:
         _check_name(display_name, "display_name", allow_empty=True)
         if self._closed:
             raise FailedPrecondition("the server is stopping", reason="SERVER_STOPPING")
+        if not request_id:
+            return await self._create(workflow, version, display_name, mode, batch_size,
+                                      options, request_id, submitter)
         key = (submitter, request_id)
-        if request_id:
-            while key in self._creating:
-                await asyncio.shield(self._creating[key])
+        # Registered before the first await: a concurrent retry waits for this attempt,
+        # then finds its run (or makes its own attempt if this one was refused).
+        while (pending := self._creating.get(key)) is not None:
+            await asyncio.shield(pending)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._creating[key] = done
+        try:
             found = await asyncio.to_thread(self.store.runs.find_by_request_id, *key)
             if found is not None:
                 return found
-            self._creating[key] = asyncio.get_running_loop().create_future()
-        try:
             return await self._create(workflow, version, display_name, mode, batch_size,
                                       options, request_id, submitter)
         finally:
-            if request_id:
-                self._creating.pop(key).set_result(None)
+            if self._creating.get(key) is done:
+                del self._creating[key]
+            done.set_result(None)
 
     async def _create(self, workflow: str, version: int | None, display_name: str, mode: Mode,
                       batch_size: int, options: Mapping[str, bool], request_id: str,
@@ -181,7 +195,9 @@ class Executor:
     # -- reads --------------------------------------------------------------------------------
 
     async def get(self, run_id: str) -> RunRecord:
-        """The run; raises NotFound."""
+        """The run; raises NotFound (InvalidArguments for an empty id)."""
+        if not run_id:
+            raise InvalidArguments([FieldViolation("run_id", "is required")])
         run = await asyncio.to_thread(self.store.runs.get, run_id)
         if run is None:
             raise NotFound("run", run_id, reason="RUN_NOT_FOUND")
@@ -255,13 +271,22 @@ class Executor:
         """Remove a queued run from the queue."""
         async with self._edit:
             await self._require_queued(run_id)
-            now = utc_now()
-            await self.log.write([
-                UpdateRun(run_id, {"state": "cancelled", "position": None, "finished_at": now}),
-                AppendEvent(run_id, "state_changed", {"state": "RUN_STATE_CANCELLED",
-                                                      "previous": "RUN_STATE_QUEUED"}, now)])
+            # Out of the queue before the write: the run ending now must not start it.
+            position = self._positions.pop(run_id)
             self._queue.remove(run_id)
-            self._positions.pop(run_id, None)
+            now = utc_now()
+            try:
+                await self.log.write([
+                    UpdateRun(run_id, {"state": "cancelled", "position": None,
+                                       "finished_at": now}),
+                    AppendEvent(run_id, "state_changed", {"state": "RUN_STATE_CANCELLED",
+                                                          "previous": "RUN_STATE_QUEUED"}, now)])
+            except BaseException:  # not cancelled after all: back to its place
+                index = next((i for i, r in enumerate(self._queue)
+                              if self._positions.get(r, 0) > position), len(self._queue))
+                self._queue.insert(index, run_id)
+                self._positions[run_id] = position
+                raise
         return await self.get(run_id)
 
     async def delete_run(self, run_id: str) -> None:
@@ -288,6 +313,8 @@ class Executor:
     async def _require_queued(self, run_id: str, field: str = "run_id") -> None:
         if run_id in self._positions:
             return
+        if not run_id:
+            raise InvalidArguments([FieldViolation(field, "is required")])
         run = await asyncio.to_thread(self.store.runs.get, run_id)
         if run is None:
             raise NotFound("run", run_id, reason="RUN_NOT_FOUND")
@@ -301,14 +328,16 @@ class Executor:
     # -- run control --------------------------------------------------------------------------
 
     async def pause_run(self, run_id: str) -> RunRecord:
-        """Pause after the step in flight (idempotent)."""
-        (await self._control(run_id)).pause_requested = True
+        """Pause after the step in flight (idempotent; a paused run stays as it is)."""
+        control = await self._control(run_id)
+        if not control.pause_kind():
+            control.pause_requested = True
         return await self.get(run_id)
 
     async def resume_run(self, run_id: str) -> RunRecord:
-        """Clear an operator pause (idempotent)."""
-        (await self._control(run_id)).resume()
-        return await self._settled(run_id)
+        """Clear an operator pause, requested or in effect (idempotent)."""
+        control = await self._control(run_id)
+        return await self._decided(run_id, control, control.resume)
 
     async def stop_run(self, run_id: str, *, now: bool, cleanup: bool | None,
                        continue_queue: bool | None) -> RunRecord:
@@ -319,31 +348,32 @@ class Executor:
             cleanup = False if now else bool(run.options.get("cleanup_on_stop", True))
         if continue_queue is None:
             continue_queue = bool(run.options.get("continue_queue_on_stop", False))
-        control.request_stop(StopRequest(now, cleanup, continue_queue))
-        return await self._settled(run_id)
+        stop = StopRequest(now, cleanup, continue_queue)
+        return await self._decided(run_id, control, lambda: control.request_stop(stop))
 
     async def retry_step(self, run_id: str, pause_id: str) -> RunRecord:
         """Run the failed step again."""
-        (await self._control(run_id)).decide(Answer(Decision.RETRY), (PAUSE_STEP_ERROR,),
-                                             pause_id)
-        return await self._settled(run_id)
+        control = await self._control(run_id)
+        return await self._decided(run_id, control, lambda: control.decide(
+            Answer(Decision.RETRY), (PAUSE_STEP_ERROR,), pause_id))
 
     async def skip_step(self, run_id: str, pause_id: str) -> RunRecord:
         """Go on without the failed step's result."""
-        (await self._control(run_id)).decide(Answer(Decision.SKIP), (PAUSE_STEP_ERROR,),
-                                             pause_id)
-        return await self._settled(run_id)
+        control = await self._control(run_id)
+        return await self._decided(run_id, control, lambda: control.decide(
+            Answer(Decision.SKIP), (PAUSE_STEP_ERROR,), pause_id))
 
     async def answer_prompt(self, run_id: str, pause_id: str, value: Any,
                             user: str) -> RunRecord:
         """Answer an input step (value converted to its type) or acknowledge a pause step."""
         control = await self._control(run_id)
+        control.check(PROMPTS, pause_id)  # the state first: a stale answer is not "invalid"
         pause = control.pause or {}
         converted = None
         if control.pause_kind() == PAUSE_INPUT:
             converted = convert_input(value, str(pause.get("input_type", "")))
-        control.decide(Answer(Decision.ANSWER, converted, user), PROMPTS, pause_id)
-        return await self._settled(run_id)
+        return await self._decided(run_id, control, lambda: control.decide(
+            Answer(Decision.ANSWER, converted, user), PROMPTS, pause_id))
 
     async def _control(self, run_id: str) -> RunControl:
         if self._current is not None and self._current[0] == run_id:
@@ -352,10 +382,20 @@ class Executor:
         raise FailedPrecondition(f"run {run_id} is {run.state}, not running or paused",
                                  reason="RUN_NOT_ACTIVE")
 
-    async def _settled(self, run_id: str) -> RunRecord:
-        """The run after the runner has acted on a decision (let it take its next step)."""
-        for _ in range(3):
-            await asyncio.sleep(0)
+    async def _decided(self, run_id: str, control: RunControl,
+                       act: Callable[[], None]) -> RunRecord:
+        """Apply `act` (it raises when the run's state does not allow it); when it ended a
+        pause, wait until the runner has recorded leaving it, so the answer shows the run
+        as it goes on rather than still paused."""
+        waiting = bool(control.pause_kind())
+        subscription = self.log.subscribe(run_id, capacity=1000) if waiting else None
+        try:
+            act()
+            if subscription is not None and not control.pause_kind():
+                await _next_state_change(subscription, SETTLE_SECONDS)
+        finally:
+            if subscription is not None:
+                subscription.close()
         return await self.get(run_id)
 
     # -- the active run -----------------------------------------------------------------------
@@ -369,26 +409,33 @@ class Executor:
         task = asyncio.get_running_loop().create_task(self._drive(run_id, control),
                                                       name=f"run-{run_id}")
         self._current = (run_id, control, task)
+        self._active = run_id
 
     async def _drive(self, run_id: str, control: RunControl) -> None:
         outcome: Outcome | None = None
+        options: Mapping[str, Any] = {}
         try:
-            run = await self.get(run_id)
-            data = await asyncio.to_thread(self.store.runs.plan, run_id) or {}
+            run = await _finished_read(self.store.runs.get, run_id)
+            if run is None:
+                raise NotFound("run", run_id, reason="RUN_NOT_FOUND")
+            options = run.options
+            data = await _finished_read(self.store.runs.plan, run_id) or {}
             plan = RunPlan.from_json(data)
             outcome = await Runner(run, plan, data.get("body") or {}, self.deps,
                                    control).execute()
         except asyncio.CancelledError:
             await asyncio.shield(self._finish(run_id, control, Outcome(
                 "interrupted", {"type": "Interrupted",
-                                "message": "the server stopped during the run"})))
+                                "message": "the server stopped during the run"}), options))
             raise
         except Exception as exc:  # the store or the event log failed: record what we can
             logger.exception("run %s could not be executed", run_id)
             outcome = Outcome("failed", {"type": type(exc).__name__, "message": str(exc)})
-        await self._finish(run_id, control, outcome)
+        await self._finish(run_id, control, outcome, options)
 
-    async def _finish(self, run_id: str, control: RunControl, outcome: Outcome) -> None:
+    async def _finish(self, run_id: str, control: RunControl, outcome: Outcome,
+                      options: Mapping[str, Any]) -> None:
+        self._active = ""  # the runner has returned: direct control may use the deck again
         now = utc_now()
         fields: dict[str, Any] = {"state": outcome.state, "finished_at": now,
                                   "error": outcome.error}
@@ -400,7 +447,11 @@ class Executor:
         ops: list[RunOp] = [UpdateRun(run_id, fields),
                             AppendEvent(run_id, "state_changed", payload, now)]
         stop = control.stop
-        hold = outcome.state == "failed" or (stop is not None and not stop.continue_queue)
+        if stop is not None:
+            go_on = stop.continue_queue
+        else:  # a failure: the run's option decides, as for a stop
+            go_on = bool(options.get("continue_queue_on_stop", False))
+        hold = outcome.state in ("failed", "stopped") and not go_on
         if hold and self._queue and not self.queue_paused and outcome.state != "interrupted":
             self.queue_paused = True
             ops.append(self._queue_event("paused", run_id))
@@ -433,3 +484,26 @@ def _mode_json(mode: Mode) -> dict[str, Any]:
     assert isinstance(mode, CsvMode)
     return {"csv": {"text": mode.text}}
 
+
+async def _next_state_change(subscription: Subscription, timeout: float) -> None:
+    """Wait (at most `timeout` seconds) for the next `state_changed` event of the subscription."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    try:
+        while (remaining := deadline - loop.time()) > 0:
+            event = await subscription.get(remaining)
+            if event is None or event.kind == "state_changed":
+                return
+    except (SubscriptionOverflow, SubscriptionClosed):
+        return
+
+
+async def _finished_read(read: Callable[[str], T], run_id: str) -> T:
+    """`read(run_id)` in a worker thread; a cancelled caller still waits for the thread, so
+    the store is never closed under a read the executor started."""
+    future = asyncio.ensure_future(asyncio.to_thread(read, run_id))
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        await asyncio.wait([future])
+        raise

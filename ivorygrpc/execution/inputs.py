@@ -9,6 +9,7 @@ from ivorygrpc.errors import FieldViolation, InvalidArguments
 
 _TRUE = ("true", "yes", "1")
 _FALSE = ("false", "no", "0")
+_INT64 = (-(2**63), 2**63 - 1)
 
 
 def convert_input(value: Any, input_type: str) -> Any:
@@ -17,6 +18,8 @@ def convert_input(value: Any, input_type: str) -> Any:
         return _convert(value, input_type)
     except (TypeError, ValueError) as exc:
         raise InvalidArguments([FieldViolation("value", str(exc))]) from None
+    except OverflowError:
+        raise InvalidArguments([FieldViolation("value", "the number is out of range")]) from None
 
 
 def _convert(value: Any, input_type: str) -> Any:
@@ -31,6 +34,8 @@ def _convert(value: Any, input_type: str) -> Any:
             if not number.is_integer():
                 raise ValueError(f"{value!r} is not a whole number")
             number = int(number)
+        if not _INT64[0] <= number <= _INT64[1]:
+            raise ValueError("the number does not fit in 64 bits")
         return number
     if input_type == "INPUT_TYPE_BOOLEAN":
         if isinstance(value, bool):

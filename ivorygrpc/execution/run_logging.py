@@ -3,6 +3,9 @@
 A handler on the root logger forwards every INFO-or-higher record that does
 not come from the server's own machinery to the run's event log. Deck
 methods log from worker threads, so records are handed to the event loop.
+While installed it lowers the root logger's level to INFO if it was higher
+(Python's default is WARNING, which would drop a deck's `log.info` lines
+before any handler sees them) and restores it afterwards.
 """
 
 from __future__ import annotations
@@ -11,9 +14,9 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-_INTERNAL = ("ivorygrpc", "grpc", "sqlalchemy", "alembic", "asyncio", "concurrent", "nicegui",
-             "uvicorn", "fastapi", "engineio", "socketio", "watchfiles", "httpx", "httpcore",
-             "hpack", "h2", "urllib3", "multipart")
+_INTERNAL = ("ivorygrpc", "grpc", "sqlalchemy", "alembic", "psycopg", "psycopg_pool", "asyncio",
+             "concurrent", "nicegui", "uvicorn", "fastapi", "engineio", "socketio", "watchfiles",
+             "httpx", "httpcore", "hpack", "h2", "urllib3", "multipart")
 _RUN_LOGGER = "ivorygrpc.run"
 
 
@@ -32,14 +35,23 @@ class RunLogCapture(logging.Handler):
         self._emit_line = emit_line
         self._loop = asyncio.get_running_loop()
         self._pending: set[asyncio.Future[None]] = set()
+        self._root_level: int | None = None
 
     def install(self) -> None:
         """Start capturing."""
-        logging.getLogger().addHandler(self)
+        root = logging.getLogger()
+        root.addHandler(self)
+        if root.level > logging.INFO:
+            self._root_level = root.level
+            root.setLevel(logging.INFO)
 
     def remove(self) -> None:
         """Stop capturing."""
-        logging.getLogger().removeHandler(self)
+        root = logging.getLogger()
+        root.removeHandler(self)
+        if self._root_level is not None and root.level == logging.INFO:
+            root.setLevel(self._root_level)  # unless someone else changed it meanwhile
+        self._root_level = None
 
     def emit(self, record: logging.LogRecord) -> None:
         """Hand a record to the event loop (safe from any thread)."""

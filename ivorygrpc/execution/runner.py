@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ivorygrpc.deck.codec import OperationCodec, result_to_json
+from ivorygrpc.deck.codec import BoundCall, OperationCodec, result_to_json
 from ivorygrpc.deck.dispatch import Dispatcher
 from ivorygrpc.deck.encode import ResultMismatch
 from ivorygrpc.deck.model import DeckSpec
@@ -98,12 +98,13 @@ class Runner:
         self.control = control
         self.iterations = len(plan.iterations)
         self.progress: dict[str, Any] = {"iterations": self.iterations}
+        self._capture: RunLogCapture | None = None
 
     # -- phases -------------------------------------------------------------------------------
 
     async def execute(self) -> Outcome:
         """Run prep, main and cleanup; never raises except on cancellation."""
-        capture = RunLogCapture(self._log_record)
+        capture = self._capture = RunLogCapture(self._log_record)
         capture.install()
         try:
             await self._write(_state_event("RUN_STATE_RUNNING", "RUN_STATE_QUEUED"),
@@ -150,8 +151,9 @@ class Runner:
         steps = self.body.get(phase) or []
         name = PHASE_NAMES[phase]
         self.progress.update(phase=name, step_id="")
-        await self._event("phase_started", {"phase": name})
+        await self._write([("phase_started", {"phase": name})], progress=dict(self.progress))
         total = len(iterations)
+        completed = 0
         for index, parameters in enumerate(iterations, 1):
             if phase == "main" and (self.control.stop is not None or self._halted()):
                 break
@@ -167,10 +169,12 @@ class Runner:
                 "outputs": [s.context() for s in samples]})
             if self._halted():
                 break
-        if phase == "main":
-            self.progress.update(fraction=1.0 if not self._halted() else self.progress.get(
-                "fraction", 0.0))
-        await self._event("phase_finished", {"phase": name})
+            completed = index
+        if phase == "main" and completed:
+            self.progress.update(step_id="", fraction=completed / max(total, 1))
+            await self._event("progress", dict(self.progress))
+        self.progress["step_id"] = ""
+        await self._write([("phase_finished", {"phase": name})], progress=dict(self.progress))
 
     # -- step trees ---------------------------------------------------------------------------
 
@@ -188,7 +192,7 @@ class Runner:
                 await self._while(step, samples, scope)
             elif kind == "repeat":
                 await self._repeat(step, samples, scope)
-            elif kind == "call" and step["call"].get("once_per_batch") and len(samples) > 1:
+            elif kind == "call" and step["call"].get("once_per_batch"):
                 await self._once_per_batch(step, samples, scope)
             else:
                 for sample in samples:
@@ -212,20 +216,26 @@ class Runner:
         await self._steps(block.get("else_steps") or [], else_group, scope)
 
     async def _while(self, step: Mapping[str, Any], samples: list[Sample], scope: Scope) -> None:
+        """Each pass checks the condition per active sample and runs the body for those true.
+
+        When the condition still holds after `max_iterations` passes, the run pauses
+        with `WhileCapReached`: retry allows as many passes again, skip leaves the loop.
+        """
         block = step["while_loop"]
         cap = int(block.get("max_iterations") or DEFAULT_WHILE_CAP)
         active = list(samples)
         passes = 0
         while active and not self._halted():
+            active = [s for s in active if await self._condition(step, block, s, scope) is True]
+            if not active or self._halted():
+                return
             if passes >= cap:
-                capped = await self._attempts(step, -1, scope, lambda: self._cap_reached(cap))
+                capped = await self._attempts(step, -1, scope, _cap_reached(cap))
                 if capped is SKIPPED:
                     return
-                passes = 0  # retry: allow another `cap` passes
-            active = [s for s in active if await self._condition(step, block, s, scope) is True]
-            if active:
-                passes += 1
-                await self._steps(block.get("steps") or [], active, scope)
+                passes = 0
+            passes += 1
+            await self._steps(block.get("steps") or [], active, scope)
 
     async def _repeat(self, step: Mapping[str, Any], samples: list[Sample],
                       scope: Scope) -> None:
@@ -250,14 +260,15 @@ class Runner:
 
     async def _once_per_batch(self, step: Mapping[str, Any], samples: list[Sample],
                               scope: Scope) -> None:
+        """Call once (sample -1) with the first sample's values; every sample saves the result."""
         first = samples[0]
         shared = Sample(-1, dict(first.parameters), dict(first.variables))
         result = await self._attempts(step, -1, scope, lambda: self._prepare(step, shared, scope))
         if isinstance(result, _Skipped):
             return
-        new = {k: v for k, v in shared.variables.items() if first.variables.get(k, SKIPPED) != v}
+        names = [str(n) for n in step["call"].get("save_as") or []]
         for sample in samples:
-            sample.variables.update(new)
+            values.save(names, result, sample)
 
     # -- one step -----------------------------------------------------------------------------
 
@@ -286,13 +297,17 @@ class Runner:
                 output = await action()
             except StepFailure as exc:
                 error = {"step_id": step_id, "type": exc.error_type, "message": exc.message}
+                if not announced:
+                    arguments = exc.arguments
+            if self._capture is not None:
+                await self._capture.drain()  # the step's deck log lines come before its end
             finished = {**ident, "attempt": attempt, "arguments": arguments,
                         "duration": f"{time.perf_counter() - started:.6f}s"}
             if error is None:
                 await self._step_finished({**finished, "output": _jsonable(output)}, step_id)
                 return output
             if not announced:  # failed while resolving: record the start too
-                await self._step_started({**ident, "attempt": attempt, "arguments": {}})
+                await self._step_started({**ident, "attempt": attempt, "arguments": arguments})
             await self._step_finished({**finished, "error": error}, "")
             answer = await self._pause({"kind": PAUSE_STEP_ERROR, "step_id": step_id,
                                         "error": error, "message": error["message"]},
@@ -340,9 +355,9 @@ class Runner:
             codec = self.deps.codec(inst, method)
             bound = codec.from_json(arguments)
         except InvalidArguments as exc:
-            raise StepFailure("InvalidArguments", str(exc)) from None
+            raise StepFailure("InvalidArguments", str(exc), arguments) from None
         except IvorygrpcError as exc:
-            raise StepFailure(type(exc).__name__, str(exc)) from None
+            raise StepFailure(type(exc).__name__, str(exc), arguments) from None
         if not self.deps.dispatcher.has(inst, method):
             raise StepFailure("DeckOffline",
                               "the server runs offline: instruments cannot be called")
@@ -355,12 +370,12 @@ class Runner:
                 raise StepFailure(type(exc).__name__, str(exc) or type(exc).__name__) from exc
             try:
                 codec.to_response(result)
-            except ResultMismatch as exc:
+                output = result_to_json(result)
+            except (ResultMismatch, ValueError) as exc:
                 raise StepFailure("ResultMismatch", str(exc)) from None
-            output = result_to_json(result)
             values.save(names, output, sample)
             return output
-        return arguments, call
+        return _as_called(codec, bound, arguments), call
 
     def _prepare_call_workflow(self, step: Mapping[str, Any], body: Mapping[str, Any],
                                sample: Sample, scope: Scope) -> Prepared:
@@ -400,7 +415,7 @@ class Runner:
     async def _pause_step(self, message: str, step: Mapping[str, Any], sample: Sample,
                           scope: Scope) -> None:
         info = {"run_id": self.run.id, "run": self.run.display_name,
-                "workflow": self.run.workflow, "step_id": str(step.get("id", "")),
+                "workflow": self.run.workflow, "step_id": scope.id_prefix + str(step["id"]),
                 "message": message}
         for hook in self.deps.notify:
             try:
@@ -422,11 +437,6 @@ class Runner:
             return None
         sample.variables[str(body.get("name"))] = answer.value
         return answer.value
-
-    def _cap_reached(self, cap: int) -> Prepared:
-        raise StepFailure("WhileCapReached",
-                          f"the loop ran {cap} times and its condition still holds; retry "
-                          f"allows {cap} more passes, skip leaves the loop")
 
     # -- pauses -------------------------------------------------------------------------------
 
@@ -490,7 +500,33 @@ def _state_event(state: str, previous: str) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _counted(value: Any, sample: Sample) -> Prepared:
-    return {"count": value}, _value(values.count(value, sample))
+    count = values.count(value, sample)
+    return {"count": count}, _value(count)
+
+
+def _cap_reached(cap: int) -> Callable[[], Prepared]:
+    """The cap check of a while loop: fails first; a retry passes (another `cap` passes)."""
+    attempts = 0
+
+    def prepare() -> Prepared:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            raise StepFailure("WhileCapReached",
+                              f"the loop ran {cap} times and its condition still holds; retry "
+                              f"allows {cap} more passes, skip leaves the loop",
+                              {"max_iterations": cap})
+        return {"max_iterations": cap}, _value(cap)
+    return prepare
+
+
+def _as_called(codec: OperationCodec, bound: BoundCall,
+               given: Mapping[str, Any]) -> dict[str, Any]:
+    """The given arguments as the method gets them (converted), in JSON form."""
+    positional = [p.name for p in codec.op.params if p.positional_only]
+    converted = {**dict(zip(positional, bound.args, strict=False)), **bound.kwargs}
+    return {name: _jsonable(converted[name]) if name in converted else value
+            for name, value in given.items()}
 
 
 def _value(value: Any) -> Callable[[], Awaitable[Any]]:

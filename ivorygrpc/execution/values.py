@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ivorygrpc.deck.jsonable import integral_floats_to_int
 from ivorygrpc.workflow.expressions import ExpressionError, parse
 from ivorygrpc.workflow.validate import STEP_KINDS
 
@@ -22,12 +23,18 @@ MAX_REPEAT = 1_000_000
 
 
 class StepFailure(Exception):
-    """A step could not run: bad value, undefined name, failed call. Pauses the run."""
+    """A step could not run: bad value, undefined name, failed call. Pauses the run.
 
-    def __init__(self, error_type: str, message: str) -> None:
+    `arguments` are the step's resolved arguments when the failure came after
+    resolving them (a value of the wrong type), so the record shows what was refused.
+    """
+
+    def __init__(self, error_type: str, message: str,
+                 arguments: Mapping[str, Any] | None = None) -> None:
         super().__init__(message)
         self.error_type = error_type
         self.message = message
+        self.arguments = dict(arguments or {})
 
 
 @dataclass
@@ -70,7 +77,8 @@ def resolve(value: Any, sample: Sample) -> Any:
     if not isinstance(value, Mapping):
         raise StepFailure("InvalidValue", "the argument has no value")
     if "literal" in value:
-        return value["literal"]
+        # JSON has one number type: a whole number is an int, as for untyped method arguments
+        return integral_floats_to_int(value["literal"])
     if "parameter" in value:
         name = str(value["parameter"])
         if name not in sample.parameters:
@@ -140,15 +148,17 @@ def interpolate(text: str, sample: Sample) -> str:
 def save(names: list[str], output: Any, sample: Sample) -> None:
     """Store a result: one name takes it whole, several take the items of a tuple result.
 
-    Blank names skip an item; a `None` result is never stored.
+    Blank names skip an item; a `None` result (or tuple item) is never stored.
     """
     if output is None or not any(names):
         return
     if len(names) == 1:
         sample.variables[names[0]] = output
         return
+    if isinstance(output, Mapping):  # a named tuple's JSON form: its fields in order
+        output = list(output.values())
     if not isinstance(output, list) or len(output) < len(names):
         raise StepFailure("ResultMismatch", f"cannot save {len(names)} names from {output!r}")
     for name, item in zip(names, output, strict=False):
-        if name:
+        if name and item is not None:
             sample.variables[name] = item

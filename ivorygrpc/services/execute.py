@@ -21,8 +21,9 @@ from ivorygrpc.execution.events import (
     SubscriptionClosed,
     SubscriptionOverflow,
     follow,
+    stored_events,
 )
-from ivorygrpc.execution.executor import Executor
+from ivorygrpc.execution.executor import FINAL_STATES, Executor
 from ivorygrpc.execution.records import results_csv, steps_csv
 from ivorygrpc.paging import PageTokens, page_size, split_page
 from ivorygrpc.services.context import Context, caller_of
@@ -247,13 +248,26 @@ class ExecuteServicer(pb_grpc.ExecuteServiceServicer):
     async def StreamRunEvents(self, request: pb.StreamRunEventsRequest,
                               context: Context) -> AsyncIterator[pb.StreamRunEventsResponse]:
         """Replays stored events, then follows live ones; heartbeats when idle."""
+        last = request.after_sequence
         try:
             heartbeat = _heartbeat(request.heartbeat_seconds)
             if request.after_sequence < 0:
                 raise InvalidArguments([FieldViolation("after_sequence",
                                                        "must not be negative")])
+            finished = False
             if request.run_id:
-                await self._executor.get(request.run_id)  # NOT_FOUND for an unknown run
+                run = await self._executor.get(request.run_id)  # NOT_FOUND for an unknown run
+                finished = run.state in FINAL_STATES
+            if request.until_finished and finished:
+                # Its final state change is stored (with the state), and nothing of the run
+                # comes after it: the stored events are the whole answer, also when the
+                # client already has them all.
+                async for event in stored_events(self._store, run_id=request.run_id,
+                                                 after_sequence=request.after_sequence):
+                    yield self._response(event)
+                    if _final(event):
+                        return
+                return
             async for item in follow(self._log, self._store, run_id=request.run_id or None,
                                      after_sequence=request.after_sequence,
                                      heartbeat=heartbeat, capacity=self._capacity):
@@ -261,6 +275,7 @@ class ExecuteServicer(pb_grpc.ExecuteServiceServicer):
                     yield pb.StreamRunEventsResponse(event=heartbeat_message(item))
                     continue
                 yield self._response(item)
+                last = item.sequence
                 if request.until_finished and request.run_id and _final(item):
                     return
         except SubscriptionOverflow as exc:
@@ -269,7 +284,20 @@ class ExecuteServicer(pb_grpc.ExecuteServiceServicer):
                 f"after_sequence={exc.last_sequence}", reason="STREAM_TOO_SLOW",
                 metadata={"last_sequence": str(exc.last_sequence)}))
         except SubscriptionClosed:
-            return
+            # The server is stopping. UNAVAILABLE, not OK: the stream did not end by itself,
+            # and gRPC clients treat UNAVAILABLE as "come back later" (to resume from `last`).
+            from google.protobuf import any_pb2
+            from google.rpc import code_pb2, error_details_pb2, status_pb2
+            from grpc_status import rpc_status
+
+            from ivorygrpc.services.errors import DOMAIN
+            info = any_pb2.Any()
+            info.Pack(error_details_pb2.ErrorInfo(
+                reason="SERVER_STOPPING", domain=DOMAIN,
+                metadata={"last_sequence": str(last)}))
+            await context.abort_with_status(rpc_status.to_status(status_pb2.Status(
+                code=code_pb2.UNAVAILABLE, details=[info],
+                message=f"the server is stopping; resume with after_sequence={last}")))
         except Exception as exc:
             await abort(context, exc)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ivorygrpc.v1 import run_pb2
 from tests.fixtures.runs import (
     RUN_DECK,
     call,
@@ -16,7 +17,6 @@ from tests.fixtures.runs import (
     save_workflow,
 )
 from tests.fixtures.server import ServeDeck
-from ivorygrpc.v1 import run_pb2
 
 
 async def test_repeat_run_records_every_step_with_typed_values(serve_deck: ServeDeck) -> None:

@@ -71,9 +71,29 @@ class Lab:
         time.sleep(seconds)
         return seconds
 
+    def maybe(self, x: float) -> float | None:
+        """Return x, or None when x is negative."""
+        self.calls.append(("maybe", (x,)))
+        return None if x < 0 else x
+
+    def mix(self, a: int, x: float, color: Color, label: str = "") -> str:
+        """Return the arguments as text (their types are recorded)."""
+        self.calls.append(("mix", (a, x, color, label)))
+        return f"{label}:{a}:{x}:{color.value}"
+
     def reset(self) -> None:
         """Forget recorded calls."""
         self.calls.clear()
+
+    def gated_fragile(self) -> bool:
+        """Wait for the gate, then fail while `failures_left` > 0 (a step that fails late)."""
+        self.calls.append(("gated_fragile", ()))
+        if not self.gate.wait(timeout=60):
+            raise TimeoutError("the gate stayed closed")
+        if self.failures_left > 0:
+            self.failures_left -= 1
+            raise RuntimeError("the gated instrument failed")
+        return True
 
 
 lab = Lab()

@@ -20,6 +20,7 @@ from ivorygrpc.execution.events import (
     SubscriptionClosed,
     SubscriptionOverflow,
     follow,
+    stored_events,
 )
 from ivorygrpc.store import Store
 from ivorygrpc.store.records import AppendEvent, EventRecord, InsertRun, RunOp
@@ -482,3 +483,53 @@ async def test_follow_releases_its_subscription_when_cancelled(
         await task
     assert log.subscriber_count == 0
     await stream.aclose()
+
+
+async def test_follow_after_a_sequence_ahead_of_the_log_skips_up_to_it(
+        store: Store, log: EventLog) -> None:
+    await make_runs(log, "a")
+    ahead = log.last_sequence + 3
+    stream = follow(log, store, run_id=None, after_sequence=ahead, heartbeat=0.05)
+    try:
+        assert await anext(stream) == ahead  # nothing stored after it: a heartbeat
+        written = await log.write([event("a", i) for i in range(6)])
+        assert await collect(stream, written[-1].sequence) == \
+            [e for e in written if e.sequence > ahead]
+    finally:
+        await stream.aclose()
+
+
+async def test_follow_overflow_during_a_long_replay_names_the_last_replayed(
+        store: Store, log: EventLog) -> None:
+    await make_runs(log, "a")
+    old = await log.write([event("a", i) for i in range(30)])
+    stream = follow(log, store, run_id="a", after_sequence=0, heartbeat=5, capacity=3)
+    got: list[EventRecord] = [await anext(stream)]  # type: ignore[list-item]
+    new = await log.write([event("a", 100 + i) for i in range(5)])  # more than it can hold
+    with pytest.raises(SubscriptionOverflow) as info:
+        async for item in stream:
+            assert not isinstance(item, int)
+            got.append(item)
+    assert got == old + new[:3]  # the replay, then the live events buffered before the overflow
+    assert info.value.last_sequence == new[2].sequence
+    assert log.subscriber_count == 0
+
+
+async def test_stored_events_pages_with_a_filter_and_an_upper_bound(
+        store: Store, log: EventLog) -> None:
+    await make_runs(log, "a", "b")
+    written = await log.write([event("a" if i % 3 else "b", i) for i in range(2600)])
+
+    async def read(**options: Any) -> list[EventRecord]:
+        return [e async for e in stored_events(store, **options)]
+
+    assert await read(run_id=None, after_sequence=0) == stored(store)
+    assert await read(run_id="a", after_sequence=written[5].sequence) == \
+        [e for e in written[6:] if e.run_id == "a"]
+    until = written[2100].sequence
+    assert await read(run_id=None, after_sequence=written[10].sequence,
+                      until_sequence=until) == written[11:2101]
+    assert await read(run_id="b", after_sequence=0, until_sequence=until) == \
+        [e for e in written[:2101] if e.run_id == "b"]
+    assert await read(run_id=None, after_sequence=until, until_sequence=until) == []
+    assert await read(run_id="nothing", after_sequence=0) == []

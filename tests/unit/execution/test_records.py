@@ -172,6 +172,24 @@ def test_skipped_step_merges_the_second_finish() -> None:
     assert table[1][STEP_COLUMNS.index("skipped")] == "false"
 
 
+def test_a_step_run_again_in_a_loop_gets_a_record_per_pass() -> None:
+    """Loop bodies and conditions repeat one (step, sample, attempt): each pass is a record."""
+    log = Log().add("phase_started", phase=MAIN)
+    log.add("iteration_started", phase=MAIN, index=1, total=1, parameters=[{}])
+    log.step("cond", output=True)
+    log.step("body", output=1)
+    log.step("cond", output=True)
+    log.step("body", error={"type": "ValueError", "message": "bad"})
+    log.add("step_finished", **{**log.events[-1].payload, "skipped": True})
+    log.step("cond", output=False)
+    steps = fold_phases(log.events)[0]["iterations"][0]["steps"]
+    assert [(s["step_id"], s.get("output"), s["skipped"]) for s in steps] == [
+        ("cond", True, False), ("body", 1, False), ("cond", True, False),
+        ("body", None, True), ("cond", False, False)]
+    assert "error" not in steps[1] and steps[3]["error"]["type"] == "ValueError"
+    assert len(rows(steps_csv(log.events))) == 6
+
+
 def test_truncated_log_never_raises() -> None:
     log = Log().add("phase_started", phase=PREP)
     log.add("iteration_started", phase=PREP, index=1, total=1, parameters=[{}])
