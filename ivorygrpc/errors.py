@@ -13,6 +13,7 @@
     ├── PermissionDenied      valid credentials, not enough rights
     ├── ResourceExhausted     a limit was reached (a stream consumer fell too far behind)
     ├── Unimplemented         a feature this server does not offer (yet)
+    ├── Unavailable           the server is stopping; come back later
     └── DeckError             the deck cannot be served (start-up only)
 """
 
@@ -163,3 +164,12 @@ class Unimplemented(IvorygrpcError):
     def __init__(self, message: str, *, reason: str = "NOT_IMPLEMENTED") -> None:
         self.reason = reason
         super().__init__(message)
+
+
+class Unavailable(IvorygrpcError):
+    """The server cannot serve the call now (it is stopping); retry later."""
+
+    def __init__(self, message: str, *, reason: str,
+                 metadata: Mapping[str, str] | None = None) -> None:
+        self.reason = reason
+        super().__init__(message, metadata=metadata)

@@ -105,7 +105,7 @@ class IvorygrpcServer:
         await self._log.close()
         await self.grpc.stop(grace)
         await asyncio.to_thread(self._dispatcher.close)
-        self.store.close()
+        await asyncio.to_thread(self.store.close)
 
     async def wait_for_termination(self) -> None:
         """Block until the server stops."""

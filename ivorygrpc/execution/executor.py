@@ -414,6 +414,7 @@ class Executor:
     async def _drive(self, run_id: str, control: RunControl) -> None:
         outcome: Outcome | None = None
         options: Mapping[str, Any] = {}
+        runner: Runner | None = None
         try:
             run = await _finished_read(self.store.runs.get, run_id)
             if run is None:
@@ -421,12 +422,16 @@ class Executor:
             options = run.options
             data = await _finished_read(self.store.runs.plan, run_id) or {}
             plan = RunPlan.from_json(data)
-            outcome = await Runner(run, plan, data.get("body") or {}, self.deps,
-                                   control).execute()
+            runner = Runner(run, plan, data.get("body") or {}, self.deps, control)
+            outcome = await runner.execute()
         except asyncio.CancelledError:
+            # Recorded like start-up recovery records a killed server's run.
+            last = str(runner.progress.get("last_completed_step_id", "")) if runner else ""
+            previous = runner.state if runner else "running"
             await asyncio.shield(self._finish(run_id, control, Outcome(
-                "interrupted", {"type": "Interrupted",
-                                "message": "the server stopped during the run"}), options))
+                "interrupted", {"type": "Interrupted", "step_id": last,
+                                "message": "the server stopped during the run"}), options,
+                previous=previous))
             raise
         except Exception as exc:  # the store or the event log failed: record what we can
             logger.exception("run %s could not be executed", run_id)
@@ -434,14 +439,14 @@ class Executor:
         await self._finish(run_id, control, outcome, options)
 
     async def _finish(self, run_id: str, control: RunControl, outcome: Outcome,
-                      options: Mapping[str, Any]) -> None:
+                      options: Mapping[str, Any], previous: str = "running") -> None:
         self._active = ""  # the runner has returned: direct control may use the deck again
         now = utc_now()
         fields: dict[str, Any] = {"state": outcome.state, "finished_at": now,
                                   "error": outcome.error}
         if outcome.state != "interrupted":
             fields["pause"] = None  # an interrupted run keeps its pending prompt visible
-        payload: dict[str, Any] = {"state": _enum(outcome.state), "previous": "RUN_STATE_RUNNING"}
+        payload: dict[str, Any] = {"state": _enum(outcome.state), "previous": _enum(previous)}
         if outcome.error:
             payload["error"] = outcome.error
         ops: list[RunOp] = [UpdateRun(run_id, fields),

@@ -79,6 +79,10 @@ class Outcome:
     error: dict[str, Any] | None
 
 
+class _Abandoned(Exception):
+    """A prompt step ended by a stop instead of an answer."""
+
+
 class _Skipped:
     """A step the operator skipped or a stop ended: its result is not stored."""
 
@@ -98,6 +102,7 @@ class Runner:
         self.control = control
         self.iterations = len(plan.iterations)
         self.progress: dict[str, Any] = {"iterations": self.iterations}
+        self.state = "queued"  # as last written: running or paused while it executes
         self._capture: RunLogCapture | None = None
 
     # -- phases -------------------------------------------------------------------------------
@@ -119,6 +124,7 @@ class Runner:
             except Exception as exc:  # a failure outside steps: end the run, still clean up
                 logger.exception("run %s failed", self.run.id)
                 error = {"type": type(exc).__name__, "message": str(exc)}
+            stopped = self.control.stop is not None
             if self._cleanup_wanted(error is not None):
                 self.control.stop_now.clear()  # a stop now with cleanup still runs the cleanup
                 try:
@@ -131,7 +137,8 @@ class Runner:
             await capture.drain()
         finally:
             capture.remove()
-        if self.control.stop is not None:
+        # A stop after the iteration that arrives during the cleanup changes nothing.
+        if stopped or self._halted():
             state = "stopped"
             error = error or {"type": "Stopped", "message": "stopped by an operator"}
         else:
@@ -299,6 +306,11 @@ class Runner:
                 error = {"step_id": step_id, "type": exc.error_type, "message": exc.message}
                 if not announced:
                     arguments = exc.arguments
+            except _Abandoned as exc:  # a stop ended the prompt: not an error, not done
+                await self._step_finished({**ident, "attempt": attempt, "arguments": arguments,
+                                           "error": {"step_id": step_id, "type": "Stopped",
+                                                     "message": str(exc)}}, "")
+                return SKIPPED
             if self._capture is not None:
                 await self._capture.drain()  # the step's deck log lines come before its end
             finished = {**ident, "attempt": attempt, "arguments": arguments,
@@ -423,8 +435,11 @@ class Runner:
             except Exception as exc:  # a broken hook must not stop the run
                 await self._event("log", {"level": "WARNING", "logger": "ivorygrpc.run",
                                           "message": f"notification hook failed: {exc!r}"})
-        await self._pause({"kind": PAUSE_STEP, "step_id": scope.id_prefix + str(step["id"]),
-                           "message": message}, scope, sample.index)
+        answer = await self._pause({"kind": PAUSE_STEP,
+                                    "step_id": scope.id_prefix + str(step["id"]),
+                                    "message": message}, scope, sample.index)
+        if answer.decision is not Decision.ANSWER:
+            raise _Abandoned("the run stopped before the pause was acknowledged")
 
     async def _input_step(self, body: Mapping[str, Any], prompt: str, step: Mapping[str, Any],
                           sample: Sample, scope: Scope) -> Any:
@@ -434,7 +449,7 @@ class Runner:
                                     "input_type": body.get("type", "INPUT_TYPE_STRING")},
                                    scope, sample.index)
         if answer.decision is not Decision.ANSWER:
-            return None
+            raise _Abandoned("the run stopped before the input was given")
         sample.variables[str(body.get("name"))] = answer.value
         return answer.value
 
@@ -489,6 +504,7 @@ class Runner:
         ops: list[RunOp] = [UpdateRun(self.run.id, fields)] if fields else []
         ops.extend(AppendEvent(self.run.id, kind, payload, now) for kind, payload in events)
         await self.deps.log.write(ops)
+        self.state = fields.get("state", self.state)
 
     async def _log_record(self, record: logging.LogRecord) -> None:
         await self._event("log", {"level": record.levelname, "logger": record.name,

@@ -31,6 +31,7 @@ from ivorygrpc.errors import (
     ResourceExhausted,
     StaleEtag,
     Unauthenticated,
+    Unavailable,
     Unimplemented,
 )
 from ivorygrpc.services.context import Context
@@ -55,6 +56,7 @@ STATUS_CODES: dict[type[IvorygrpcError], grpc.StatusCode] = {
     PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
     ResourceExhausted: grpc.StatusCode.RESOURCE_EXHAUSTED,
     Unimplemented: grpc.StatusCode.UNIMPLEMENTED,
+    Unavailable: grpc.StatusCode.UNAVAILABLE,
 }
 
 

@@ -15,6 +15,7 @@ from ivorygrpc.errors import (
     InvalidArguments,
     InvalidPageToken,
     ResourceExhausted,
+    Unavailable,
 )
 from ivorygrpc.execution.events import (
     EventLog,
@@ -286,18 +287,9 @@ class ExecuteServicer(pb_grpc.ExecuteServiceServicer):
         except SubscriptionClosed:
             # The server is stopping. UNAVAILABLE, not OK: the stream did not end by itself,
             # and gRPC clients treat UNAVAILABLE as "come back later" (to resume from `last`).
-            from google.protobuf import any_pb2
-            from google.rpc import code_pb2, error_details_pb2, status_pb2
-            from grpc_status import rpc_status
-
-            from ivorygrpc.services.errors import DOMAIN
-            info = any_pb2.Any()
-            info.Pack(error_details_pb2.ErrorInfo(
-                reason="SERVER_STOPPING", domain=DOMAIN,
-                metadata={"last_sequence": str(last)}))
-            await context.abort_with_status(rpc_status.to_status(status_pb2.Status(
-                code=code_pb2.UNAVAILABLE, details=[info],
-                message=f"the server is stopping; resume with after_sequence={last}")))
+            await abort(context, Unavailable(
+                f"the server is stopping; resume with after_sequence={last}",
+                reason="SERVER_STOPPING", metadata={"last_sequence": str(last)}))
         except Exception as exc:
             await abort(context, exc)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,10 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._in_use = 0
+        self._guard = threading.Lock()
+        event.listen(engine, "checkout", self._checked_out)
+        event.listen(engine, "checkin", self._checked_in)
         sessions = sessionmaker(engine, expire_on_commit=False)
         self.calls = CallRepository(sessions)
         self.users = UserRepository(sessions)
@@ -57,9 +63,28 @@ class Store:
         path = (data_dir / DB_FILE).absolute()
         return URL.create("sqlite+pysqlite", database=str(path)).render_as_string()
 
-    def close(self) -> None:
-        """Close every pooled connection."""
+    def close(self, settle: float = 5.0) -> None:
+        """Close every pooled connection, after the reads still running end (at most `settle` s).
+
+        A cancelled rpc's read goes on in its worker thread; closing under it would leave
+        its connection open.
+        """
+        deadline = time.monotonic() + settle
+        quiet = 0
+        while quiet < 2 and time.monotonic() < deadline:
+            with self._guard:
+                busy = self._in_use
+            quiet = quiet + 1 if busy == 0 else 0
+            time.sleep(0.005)
         self.engine.dispose()
+
+    def _checked_out(self, *_: Any) -> None:
+        with self._guard:
+            self._in_use += 1
+
+    def _checked_in(self, *_: Any) -> None:
+        with self._guard:
+            self._in_use -= 1
 
 
 def create_engine_for(url: str) -> Engine:

@@ -265,8 +265,9 @@ class ExecuteServiceServicer:
     def StreamRunEvents(self, request, context):
         """Streams stored events after `after_sequence`, then live ones, with no gap
         and no duplicate, and a heartbeat when idle. A consumer that falls too
-        far behind is ended with RESOURCE_EXHAUSTED; it resumes from the last
-        sequence it received.
+        far behind is ended with RESOURCE_EXHAUSTED, and every stream with
+        UNAVAILABLE (`SERVER_STOPPING`) when the server stops; a client resumes
+        from the last sequence it received.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -80,8 +80,9 @@ class ExecuteServiceStub:
     StreamRunEvents: _grpc.UnaryStreamMultiCallable[_execute_service_pb2.StreamRunEventsRequest, _execute_service_pb2.StreamRunEventsResponse]
     """Streams stored events after `after_sequence`, then live ones, with no gap
     and no duplicate, and a heartbeat when idle. A consumer that falls too
-    far behind is ended with RESOURCE_EXHAUSTED; it resumes from the last
-    sequence it received.
+    far behind is ended with RESOURCE_EXHAUSTED, and every stream with
+    UNAVAILABLE (`SERVER_STOPPING`) when the server stops; a client resumes
+    from the last sequence it received.
     """
     ExportRunData: _grpc.UnaryUnaryMultiCallable[_execute_service_pb2.ExportRunDataRequest, _execute_service_pb2.ExportRunDataResponse]
     """The results (one row per sample) or the steps of a run as CSV."""
@@ -140,8 +141,9 @@ class ExecuteServiceAsyncStub(ExecuteServiceStub):
     StreamRunEvents: _aio.UnaryStreamMultiCallable[_execute_service_pb2.StreamRunEventsRequest, _execute_service_pb2.StreamRunEventsResponse]  # type: ignore[assignment]
     """Streams stored events after `after_sequence`, then live ones, with no gap
     and no duplicate, and a heartbeat when idle. A consumer that falls too
-    far behind is ended with RESOURCE_EXHAUSTED; it resumes from the last
-    sequence it received.
+    far behind is ended with RESOURCE_EXHAUSTED, and every stream with
+    UNAVAILABLE (`SERVER_STOPPING`) when the server stops; a client resumes
+    from the last sequence it received.
     """
     ExportRunData: _aio.UnaryUnaryMultiCallable[_execute_service_pb2.ExportRunDataRequest, _execute_service_pb2.ExportRunDataResponse]  # type: ignore[assignment]
     """The results (one row per sample) or the steps of a run as CSV."""
@@ -299,8 +301,9 @@ class ExecuteServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_abc.Iterator[_execute_service_pb2.StreamRunEventsResponse], _abc.AsyncIterator[_execute_service_pb2.StreamRunEventsResponse]]:
         """Streams stored events after `after_sequence`, then live ones, with no gap
         and no duplicate, and a heartbeat when idle. A consumer that falls too
-        far behind is ended with RESOURCE_EXHAUSTED; it resumes from the last
-        sequence it received.
+        far behind is ended with RESOURCE_EXHAUSTED, and every stream with
+        UNAVAILABLE (`SERVER_STOPPING`) when the server stops; a client resumes
+        from the last sequence it received.
         """
 
     @_abc_1.abstractmethod

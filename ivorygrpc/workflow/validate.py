@@ -64,10 +64,9 @@ def validate(name: str, body: Mapping[str, Any], deck: DeckSpec,
             if step_id and step_id in seen_ids:  # unsaved steps have no id yet
                 checker.problem(step_id, "id", "step id is used twice", "DUPLICATE_STEP_ID")
             seen_ids.add(step_id)
-    defined: set[str] = set()
-    for phase in PHASES:
+    for phase in PHASES:  # each phase runs with its own, fresh context
         checker.phase = phase
-        checker.steps(body.get(phase) or [], defined)
+        checker.steps(body.get(phase) or [], set())
     checker.cycles(name, body)
     return checker.problems
 

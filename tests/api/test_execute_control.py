@@ -453,6 +453,23 @@ async def test_stop_now_abandons_a_prompt(served: Served) -> None:
     assert done.state == run_pb2.RUN_STATE_STOPPED and not done.HasField("pause")
     assert of_kind(events, "prompt_answered") == []
     assert deck_module().lab.calls == []
+    abandoned = [s for s in main_steps(done) if s.step_id == "i"]
+    assert [(s.error.type, s.skipped) for s in abandoned] == [("Stopped", False)]
+    assert done.progress.last_completed_step_id != "i"
+
+
+async def test_a_stop_after_the_iteration_during_the_cleanup_changes_nothing(
+        served: Served) -> None:
+    await save_workflow(served.channel, "late-stop", main=[call("add", a=lit(1), step_id="a")],
+                        cleanup=[call("hold", step_id="h")])
+    deck_module().lab.gate.clear()
+    run = await create_run(served.channel, "late-stop")
+    await wait_for_event(served.channel, run.id, started("h"))
+    await stub(served).StopRun(pb.StopRunRequest(run_id=run.id,
+                                                 mode=pb.STOP_MODE_AFTER_ITERATION))
+    deck_module().lab.gate.set()
+    done, _ = await finish(served.channel, run.id)
+    assert done.state == run_pb2.RUN_STATE_SUCCEEDED
 
 
 # -- stop ----------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ import io
 from typing import Any
 
 import grpc
-import pytest
 from google.protobuf import json_format
 
 from ivorygrpc.v1 import design_service_pb2 as design_pb
@@ -527,10 +526,6 @@ async def test_disabled_steps_and_separate_prep_and_cleanup_contexts(
     assert ids == {"prep", "m", "clean"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "ivorygrpc/workflow/validate.py validate(): one `defined` set is shared by all phases, "
-    "so a variable set in prep counts as defined in main and cleanup; the run is accepted "
-    "and pauses at run time with UndefinedName instead of CreateRun refusing it"))
 async def test_prep_variables_used_in_main_are_refused_at_submission(
         serve_deck: ServeDeck) -> None:
     served = await served_deck(serve_deck)

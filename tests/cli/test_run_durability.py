@@ -325,10 +325,7 @@ async def test_a_pending_prompt_stays_visible_after_a_restart(lab: Lab,
 
 @pytest.mark.parametrize("how", [
     signal.SIGKILL,
-    pytest.param(signal.SIGTERM, marks=pytest.mark.xfail(strict=True, reason=(
-        "executor.py Executor._drive/_finish: an interruption recorded at shutdown has no "
-        "error.step_id (recovery in Executor.start sets the last completed step) and "
-        "previous=RUNNING although the run was PAUSED (recovery uses the stored state)"))),
+    signal.SIGTERM,
 ], ids=["kill", "term"])
 async def test_the_interruption_names_the_last_completed_step_and_the_state_before(
         lab: Lab, how: signal.Signals) -> None:
