@@ -123,13 +123,17 @@ class StaleEtag(IvorygrpcError):
         super().__init__(f"{resource_type} {name!r} changed since it was read (stale etag)")
 
 
-class FailedPrecondition(IvorygrpcError):
-    """The call is refused in the current state; `reason` says which rule."""
+class _ReasonedError(IvorygrpcError):
+    """An error whose caller names the reason."""
 
     def __init__(self, message: str, *, reason: str,
                  metadata: Mapping[str, str] | None = None) -> None:
         self.reason = reason
         super().__init__(message, metadata=metadata)
+
+
+class FailedPrecondition(_ReasonedError):
+    """The call is refused in the current state; `reason` says which rule."""
 
 
 class Unauthenticated(IvorygrpcError):
@@ -149,13 +153,8 @@ class PermissionDenied(IvorygrpcError):
         super().__init__(message, metadata=metadata)
 
 
-class ResourceExhausted(IvorygrpcError):
+class ResourceExhausted(_ReasonedError):
     """A limit was reached; `reason` says which."""
-
-    def __init__(self, message: str, *, reason: str,
-                 metadata: Mapping[str, str] | None = None) -> None:
-        self.reason = reason
-        super().__init__(message, metadata=metadata)
 
 
 class Unimplemented(IvorygrpcError):
@@ -166,10 +165,5 @@ class Unimplemented(IvorygrpcError):
         super().__init__(message)
 
 
-class Unavailable(IvorygrpcError):
+class Unavailable(_ReasonedError):
     """The server cannot serve the call now (it is stopping); retry later."""
-
-    def __init__(self, message: str, *, reason: str,
-                 metadata: Mapping[str, str] | None = None) -> None:
-        self.reason = reason
-        super().__init__(message, metadata=metadata)

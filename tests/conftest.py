@@ -1,3 +1,3 @@
 """Shared pytest configuration: fixture plugins for every test folder."""
 
-pytest_plugins = ["tests.fixtures.database", "tests.fixtures.server"]
+pytest_plugins = ["tests.fixtures.database", "tests.fixtures.server", "tests.fixtures.runs"]

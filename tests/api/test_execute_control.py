@@ -7,10 +7,9 @@ so every test acts at a known point without sleeping.
 from __future__ import annotations
 
 import asyncio
-import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 import grpc
@@ -42,18 +41,9 @@ from tests.fixtures.server import Served, ServeDeck
 FAILED_PRECONDITION = grpc.StatusCode.FAILED_PRECONDITION
 
 
-@pytest.fixture(autouse=True)
-async def _open_gate_at_teardown(serve_deck: ServeDeck) -> AsyncIterator[None]:
-    """A test that fails with the gate closed must not leave a worker thread blocked."""
-    yield
-    module = sys.modules.get(RUN_DECK.stem)
-    if module is not None:
-        module.lab.gate.set()
-
-
 @pytest.fixture
-async def served(serve_deck: ServeDeck) -> Served:
-    return await serve_deck(RUN_DECK)
+async def served(run_deck_served: Served) -> Served:
+    return run_deck_served
 
 
 def stub(served: Served) -> pb_grpc.ExecuteServiceStub:

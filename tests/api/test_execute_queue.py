@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import sys
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import Awaitable
 from typing import Any
 
 import grpc
@@ -20,7 +19,6 @@ from ivorygrpc.v1 import execute_service_pb2_grpc as pb_grpc
 from ivorygrpc.v1 import run_pb2
 from tests.fixtures.client import DeckClient, rich_status
 from tests.fixtures.runs import (
-    RUN_DECK,
     call,
     create_run,
     deck_module,
@@ -34,7 +32,7 @@ from tests.fixtures.runs import (
     var,
     wait_for_event,
 )
-from tests.fixtures.server import Served, ServeDeck
+from tests.fixtures.server import Served
 
 FAILED_PRECONDITION = grpc.StatusCode.FAILED_PRECONDITION
 INVALID_ARGUMENT = grpc.StatusCode.INVALID_ARGUMENT
@@ -42,18 +40,9 @@ LAB_SERVICE = "ivorygrpc.deck.lab.v1.LabService"
 OVERRIDE = (("ivorygrpc-override-busy", "true"),)
 
 
-@pytest.fixture(autouse=True)
-async def _open_gate_at_teardown(serve_deck: ServeDeck) -> AsyncIterator[None]:
-    """A test that fails with the gate closed must not leave a worker thread blocked."""
-    yield
-    module = sys.modules.get(RUN_DECK.stem)
-    if module is not None:
-        module.lab.gate.set()
-
-
 @pytest.fixture
-async def served(serve_deck: ServeDeck) -> Served:
-    served = await serve_deck(RUN_DECK)
+async def served(run_deck_served: Served) -> Served:
+    served = run_deck_served
     await save_workflow(served.channel, "held", main=[call("hold", step_id="h"),
                                                       call("add", a=lit(1), step_id="a")])
     await save_workflow(served.channel, "quick", main=[call("add", a=lit(2), step_id="a")])

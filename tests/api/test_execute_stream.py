@@ -10,9 +10,8 @@ it), so a test acts at a known point of a live run without sleeping.
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import grpc
@@ -43,18 +42,9 @@ from tests.fixtures.server import Served, ServeDeck, bearer_auth
 RunEvent = run_pb2.RunEvent
 
 
-@pytest.fixture(autouse=True)
-async def _open_gate_at_teardown(serve_deck: ServeDeck) -> AsyncIterator[None]:
-    """A test that fails with the gate closed must not leave a worker thread blocked."""
-    yield
-    module = sys.modules.get(RUN_DECK.stem)
-    if module is not None:
-        module.lab.gate.set()
-
-
 @pytest.fixture
-async def served(serve_deck: ServeDeck) -> Served:
-    return await serve_deck(RUN_DECK)
+async def served(run_deck_served: Served) -> Served:
+    return run_deck_served
 
 
 def stub(channel: grpc.aio.Channel) -> pb_grpc.ExecuteServiceStub:
