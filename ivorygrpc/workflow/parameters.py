@@ -11,7 +11,7 @@ from typing import Any
 
 from ivorygrpc.deck.model import DeckSpec, Kind, ReturnKind, TypeSpec
 from ivorygrpc.workflow.expressions import ExpressionError, parse
-from ivorygrpc.workflow.validate import iter_steps
+from ivorygrpc.workflow.validate import iter_enabled_steps
 
 ANY = TypeSpec(Kind.ANY, "Any", nullable=True)
 NUMBER = TypeSpec(Kind.DOUBLE, "float")
@@ -50,9 +50,7 @@ def run_parameters(body: Mapping[str, Any], deck: DeckSpec) -> list[RunParameter
         if typed is not None and parameter.type is ANY:
             parameter.type = typed
 
-    for step in iter_steps(body.get("main") or []):
-        if step.get("disabled"):
-            continue
+    for step in iter_enabled_steps(body.get("main") or []):
         step_id = str(step.get("id", ""))
         for value, typed in _values(step, deck):
             if not isinstance(value, dict):
@@ -71,9 +69,7 @@ def run_parameters(body: Mapping[str, Any], deck: DeckSpec) -> list[RunParameter
 def outputs(body: Mapping[str, Any], deck: DeckSpec) -> list[Output]:
     """Variables set by the enabled main-phase steps (saved results, variables, inputs)."""
     result: list[Output] = []
-    for step in iter_steps(body.get("main") or []):
-        if step.get("disabled"):
-            continue
+    for step in iter_enabled_steps(body.get("main") or []):
         step_id = str(step.get("id", ""))
         if isinstance(step.get("call"), dict):
             types = _result_types(step["call"], deck, len(step["call"].get("save_as") or []))

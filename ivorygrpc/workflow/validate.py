@@ -46,6 +46,19 @@ def iter_steps(steps: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
                     yield from iter_steps(block.get(body) or [])
 
 
+def iter_enabled_steps(steps: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Like `iter_steps`, without disabled steps and everything inside them."""
+    for step in steps:
+        if step.get("disabled"):
+            continue
+        yield step
+        for kind, bodies in BLOCK_BODIES.items():
+            block = step.get(kind)
+            if isinstance(block, dict):
+                for body in bodies:
+                    yield from iter_enabled_steps(block.get(body) or [])
+
+
 def called_workflows(body: Mapping[str, Any]) -> set[str]:
     """Names of the workflows a workflow calls (enabled or not)."""
     return {step["call_workflow"].get("workflow", "")

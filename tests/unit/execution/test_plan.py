@@ -660,3 +660,14 @@ def test_the_plan_round_trips_through_json() -> None:
 def test_from_json_refuses_other_data(data: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         RunPlan.from_json(data)
+
+
+def test_parameters_inside_a_disabled_block_are_not_needed() -> None:
+    body = {"main": [
+        call("a", "label", text=param("text")),
+        {"id": "r", "disabled": True, "repeat": {"count": {"literal": 2}, "steps": [
+            call("b", "label", text=param("hidden"))]}},
+    ]}
+    assert [p.name for p in run_parameters(body, DECK)] == ["text"]
+    (sample,) = plan(body, RepeatMode(1, {"text": "t"})).iterations[0]
+    assert sample == {"text": "t"}
