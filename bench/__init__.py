@@ -1,0 +1,1 @@
+"""Benchmarks of ivorygrpc, each measured against a baseline in the same run."""
