@@ -65,3 +65,12 @@ class PageTokens:
         if not isinstance(cursor, list):
             raise InvalidPageToken()
         return cursor
+
+    def decode_texts(self, scope: str, token: str) -> tuple[str, ...] | None:
+        """A keyset cursor of strings, or None for no token; raises InvalidPageToken."""
+        if not token:
+            return None
+        cursor = self.decode(scope, token)
+        if not all(isinstance(part, str) for part in cursor):
+            raise InvalidPageToken()
+        return tuple(cursor)

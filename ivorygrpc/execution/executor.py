@@ -39,6 +39,7 @@ from ivorygrpc.execution.events import (
     SubscriptionOverflow,
 )
 from ivorygrpc.execution.inputs import convert_input
+from ivorygrpc.execution.names import FINAL_STATES, state_name
 from ivorygrpc.execution.plan import CsvMode, Mode, RepeatMode, RowsMode, RunPlan, plan_run
 from ivorygrpc.execution.runner import Outcome, Runner, RunnerDeps
 from ivorygrpc.store import Store
@@ -57,7 +58,6 @@ T = TypeVar("T")
 GAP = 1 << 20
 MAX_NAME = 200
 SETTLE_SECONDS = 5.0  # how long a control call waits for the runner to record its decision
-FINAL_STATES = ("succeeded", "failed", "stopped", "cancelled", "interrupted")
 
 
 class Executor:
@@ -90,7 +90,7 @@ class Executor:
             ops += [UpdateRun(run.id, {"state": "interrupted", "finished_at": now,
                                        "error": error}),
                     AppendEvent(run.id, "state_changed", {
-                        "state": "RUN_STATE_INTERRUPTED", "previous": _enum(run.state),
+                        "state": state_name("interrupted"), "previous": state_name(run.state),
                         "error": error}, now)]
         queued = await asyncio.to_thread(self.store.runs.queued)
         self._queue = [run_id for run_id, _ in queued]
@@ -446,7 +446,8 @@ class Executor:
                                   "error": outcome.error}
         if outcome.state != "interrupted":
             fields["pause"] = None  # an interrupted run keeps its pending prompt visible
-        payload: dict[str, Any] = {"state": _enum(outcome.state), "previous": _enum(previous)}
+        payload: dict[str, Any] = {"state": state_name(outcome.state),
+                                   "previous": state_name(previous)}
         if outcome.error:
             payload["error"] = outcome.error
         ops: list[RunOp] = [UpdateRun(run_id, fields),
@@ -475,10 +476,6 @@ def _check_name(name: str, field: str, *, allow_empty: bool = False) -> None:
     if not 1 <= len(name) <= MAX_NAME or not name.isprintable():
         raise InvalidArguments([FieldViolation(
             field, f"must be 1 to {MAX_NAME} printable characters")])
-
-
-def _enum(state: str) -> str:
-    return f"RUN_STATE_{state.upper()}"
 
 
 def _mode_json(mode: Mode) -> dict[str, Any]:

@@ -30,7 +30,7 @@ import dataclasses
 import io
 import json
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,12 +40,12 @@ from ivorygrpc.deck.model import DeckSpec, Kind, ParamSpec, TypeSpec
 from ivorygrpc.errors import FieldViolation, InvalidArguments
 from ivorygrpc.workflow.parameters import RunParameter, run_parameters
 from ivorygrpc.workflow.validate import (
-    BLOCK_BODIES,
     PHASES,
-    STEP_KINDS,
     Problem,
     WorkflowLookup,
+    iter_enabled_steps,
     iter_steps,
+    step_kind,
     validate,
 )
 
@@ -225,7 +225,7 @@ class _Planner:
 
     def check_workflow(self, name: str, body: Mapping[str, Any]) -> None:
         self.problems("workflow", body, validate(name, body, self.deck, self.lookup))
-        top = [step for phase in PHASES for step in _enabled(body.get(phase) or [])]
+        top = [step for phase in PHASES for step in iter_enabled_steps(body.get(phase) or [])]
         self.pin("workflow", body, top, "", [])
 
     def problems(self, prefix: str, body: Mapping[str, Any], problems: list[Problem]) -> None:
@@ -274,7 +274,7 @@ class _Planner:
             runs = {"main": callee.get("main") or []}  # a call runs the callee's main phase
             callee_prefix = f"workflows[{key}]"
             self.problems(callee_prefix, callee, validate(target, runs, self.deck, self.lookup))
-            self.pin(callee_prefix, callee, list(_enabled(runs["main"])), f"{key}/",
+            self.pin(callee_prefix, callee, list(iter_enabled_steps(runs["main"])), f"{key}/",
                      [*stack, key])
 
     def _arguments(self, where: str, key: str, call: Mapping[str, Any],
@@ -291,26 +291,12 @@ class _Planner:
                      f"{key} has no run parameter #{name} (it has: {known})")
 
 
-def _enabled(steps: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Steps that run, depth first: a disabled block skips its body too."""
-    for step in steps:
-        if not isinstance(step, dict) or step.get("disabled"):
-            continue
-        yield step
-        for kind, bodies in BLOCK_BODIES.items():
-            block = step.get(kind)
-            if isinstance(block, dict):
-                for name in bodies:
-                    yield from _enabled(block.get(name) or [])
-
-
 def _places(body: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
     """Step id -> (phase, kind) of its first occurrence."""
     places: dict[str, tuple[str, str]] = {}
     for phase in PHASES:
         for step in iter_steps(body.get(phase) or []):
-            kind = next((k for k in STEP_KINDS if k in step), "")
-            places.setdefault(str(step.get("id", "")), (phase, kind))
+            places.setdefault(str(step.get("id", "")), (phase, step_kind(step)))
     return places
 
 
@@ -340,7 +326,7 @@ def _problem_field(prefix: str, places: dict[str, tuple[str, str]], problem: Pro
 def _ranges(body: Mapping[str, Any], deck: DeckSpec) -> dict[str, list[tuple[str, ParamSpec]]]:
     """Parameter name -> the bounded method parameters it is passed to (enabled main steps)."""
     found: dict[str, list[tuple[str, ParamSpec]]] = {}
-    for step in _enabled(body.get("main") or []):
+    for step in iter_enabled_steps(body.get("main") or []):
         call = step.get("call")
         if not isinstance(call, dict):
             continue

@@ -35,15 +35,16 @@ from ivorygrpc.execution.control import (
     RunControl,
 )
 from ivorygrpc.execution.events import EventLog
+from ivorygrpc.execution.names import PHASE_NAMES
 from ivorygrpc.execution.plan import RunPlan
 from ivorygrpc.execution.run_logging import RunLogCapture
-from ivorygrpc.execution.values import Sample, StepFailure, step_kind, step_title
+from ivorygrpc.execution.values import Sample, StepFailure, step_title
 from ivorygrpc.store._common import utc_now
 from ivorygrpc.store.records import AppendEvent, RunOp, RunRecord, UpdateRun
 from ivorygrpc.workflow.parameters import outputs
+from ivorygrpc.workflow.validate import step_kind
 
 logger = logging.getLogger("ivorygrpc.run")
-PHASE_NAMES = {"prep": "RUN_PHASE_PREP", "main": "RUN_PHASE_MAIN", "cleanup": "RUN_PHASE_CLEANUP"}
 DEFAULT_WHILE_CAP = 1000
 NotifyHook = Callable[[str, Mapping[str, Any]], Any]
 Prepared = tuple[dict[str, Any], Callable[[], Awaitable[Any]]]

@@ -15,7 +15,7 @@ from typing import Any
 
 from ivorygrpc.deck.jsonable import integral_floats_to_int
 from ivorygrpc.workflow.expressions import ExpressionError, parse
-from ivorygrpc.workflow.validate import STEP_KINDS
+from ivorygrpc.workflow.validate import step_kind
 
 _REFERENCE = re.compile(r"#([A-Za-z_][A-Za-z0-9_]*)")
 MAX_WAIT_SECONDS = 7 * 24 * 3600.0
@@ -48,11 +48,6 @@ class Sample:
     def context(self) -> dict[str, Any]:
         """Parameters, then variables (a variable shadows a parameter of the same name)."""
         return {**self.parameters, **self.variables}
-
-
-def step_kind(step: Mapping[str, Any]) -> str:
-    """The oneof kind of a step (`call`, `wait`, ...), or "" for an empty step."""
-    return next((kind for kind in STEP_KINDS if kind in step), "")
 
 
 def step_title(step: Mapping[str, Any]) -> str:

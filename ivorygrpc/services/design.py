@@ -163,12 +163,7 @@ class DesignServicer(pb_grpc.DesignServiceServicer):
         state = _STATE_NAMES.get(request.state, "")
         scope = "|".join(["ListWorkflows", request.search, request.deck, state,
                           str(request.registered_only), order])
-        after = None
-        if request.page_token:
-            cursor = self._tokens.decode(scope, request.page_token)
-            if not all(isinstance(part, str) for part in cursor):
-                raise InvalidPageToken()
-            after = tuple(cursor)
+        after = self._tokens.decode_texts(scope, request.page_token)
         records = await asyncio.to_thread(
             self._store.workflows.list, search=request.search, deck=request.deck, state=state,
             registered_only=request.registered_only, order_by=order, limit=size + 1,

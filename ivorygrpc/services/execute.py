@@ -24,7 +24,8 @@ from ivorygrpc.execution.events import (
     follow,
     stored_events,
 )
-from ivorygrpc.execution.executor import FINAL_STATES, Executor
+from ivorygrpc.execution.executor import Executor
+from ivorygrpc.execution.names import FINAL_STATE_NAMES, FINAL_STATES
 from ivorygrpc.execution.records import results_csv, steps_csv
 from ivorygrpc.paging import PageTokens, page_size, split_page
 from ivorygrpc.services.context import Context, caller_of
@@ -34,9 +35,9 @@ from ivorygrpc.services.run_convert import (
     heartbeat_message,
     mode_from_message,
     run_message,
-    state_name,
+    state_from_number,
 )
-from ivorygrpc.store import Store
+from ivorygrpc.store import Store, run_cursor
 from ivorygrpc.store.records import EventRecord, RunRecord
 from ivorygrpc.v1 import execute_service_pb2 as pb
 from ivorygrpc.v1 import execute_service_pb2_grpc as pb_grpc
@@ -97,17 +98,12 @@ class ExecuteServicer(pb_grpc.ExecuteServiceServicer):
         if order is None:
             raise InvalidArguments([FieldViolation("order_by",
                                                    "must be 'create_time desc' or 'queue'")])
-        states = sorted({state_name(s, "states") for s in request.states})
+        states = sorted({state_from_number(s, "states") for s in request.states})
         after_time = _time(request, "create_time_after")
         before_time = _time(request, "create_time_before")
         scope = "|".join(["ListRuns", ",".join(states), request.workflow, order,
                           str(after_time), str(before_time)])
-        after = None
-        if request.page_token:
-            cursor = self._tokens.decode(scope, request.page_token)
-            if not all(isinstance(part, str) for part in cursor):
-                raise InvalidPageToken()
-            after = tuple(cursor)
+        after = self._tokens.decode_texts(scope, request.page_token)
         runs = await asyncio.to_thread(
             self._store.runs.list, states=states, workflow=request.workflow,
             created_after=after_time, created_before=before_time, order=order,
@@ -115,7 +111,6 @@ class ExecuteServicer(pb_grpc.ExecuteServiceServicer):
         runs, last = split_page(runs, size)
         token = ""
         if last is not None:
-            from ivorygrpc.store.runs import run_cursor
             token = self._tokens.encode(scope, list(run_cursor(last, order)))
         return pb.ListRunsResponse(runs=[self._run(r) for r in runs], next_page_token=token)
 
@@ -364,6 +359,4 @@ def _heartbeat(seconds: int) -> float:
 
 
 def _final(event: EventRecord) -> bool:
-    return event.kind == "state_changed" and event.payload.get("state") in (
-        "RUN_STATE_SUCCEEDED", "RUN_STATE_FAILED", "RUN_STATE_STOPPED", "RUN_STATE_CANCELLED",
-        "RUN_STATE_INTERRUPTED")
+    return event.kind == "state_changed" and event.payload.get("state") in FINAL_STATE_NAMES

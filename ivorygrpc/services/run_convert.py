@@ -12,17 +12,17 @@ from typing import Any
 from google.protobuf import json_format, message
 
 from ivorygrpc.errors import FieldViolation, InvalidArguments, Unimplemented
+from ivorygrpc.execution.names import state_name
 from ivorygrpc.execution.plan import CsvMode, Mode, RepeatMode, RowsMode
 from ivorygrpc.execution.records import fold_phases
 from ivorygrpc.services.convert import timestamp
-from ivorygrpc.store.records import EventRecord, RunRecord
+from ivorygrpc.store.records import RUN_STATES, EventRecord, RunRecord
 from ivorygrpc.v1 import run_pb2
 
-_STATES = {f"RUN_STATE_{s.upper()}": s for s in (
-    "queued", "running", "paused", "succeeded", "failed", "stopped", "cancelled", "interrupted")}
+_STATES = {state_name(s): s for s in RUN_STATES}
 
 
-def state_name(number: int, field: str) -> str:
+def state_from_number(number: int, field: str) -> str:
     """`RUN_STATE_QUEUED` (number) -> "queued"; raises InvalidArguments."""
     descriptor = run_pb2.RunState.DESCRIPTOR.values_by_number.get(number)
     if descriptor is None or descriptor.name not in _STATES:
@@ -40,7 +40,7 @@ def run_message(run: RunRecord, queue_position: int, *, plan: Mapping[str, Any] 
     msg = run_pb2.Run(id=run.id, display_name=run.display_name, workflow=run.workflow,
                       workflow_version=run.workflow_version, submitter=run.submitter,
                       batch_size=run.batch_size, queue_position=queue_position,
-                      state=f"RUN_STATE_{run.state.upper()}")
+                      state=state_name(run.state))
     _parse(run.mode, msg.mode)
     msg.options.cleanup_on_stop = bool(run.options.get("cleanup_on_stop", True))
     msg.options.continue_queue_on_stop = bool(run.options.get("continue_queue_on_stop", False))

@@ -46,10 +46,15 @@ def iter_steps(steps: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
                     yield from iter_steps(block.get(body) or [])
 
 
+def step_kind(step: Mapping[str, Any]) -> str:
+    """The oneof kind of a step (`call`, `wait`, ...), or "" for an empty step."""
+    return next((kind for kind in STEP_KINDS if kind in step), "")
+
+
 def iter_enabled_steps(steps: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     """Like `iter_steps`, without disabled steps and everything inside them."""
     for step in steps:
-        if step.get("disabled"):
+        if not isinstance(step, dict) or step.get("disabled"):
             continue
         yield step
         for kind, bodies in BLOCK_BODIES.items():
