@@ -28,8 +28,10 @@ from ivorygrpc.v1 import run_pb2
 _names = itertools.count()
 
 
-async def _one(channel: grpc.aio.Channel, workflow: str, count: int,
-               mode: run_pb2.RunMode | None) -> dict[str, float]:
+async def run_once(channel: grpc.aio.Channel, workflow: str, count: int,
+                   mode: run_pb2.RunMode | None) -> dict[str, float]:
+    """Run `workflow` once and follow it: per-step ms, submission -> first step ms (event
+    time and received), submission -> final event received in s."""
     stub = execute_grpc.ExecuteServiceStub(channel)
 
     async def submit() -> None:
@@ -45,7 +47,8 @@ async def _one(channel: grpc.aio.Channel, workflow: str, count: int,
     span = common.event_time(finished[-1].event) - common.event_time(started[0].event)
     return {"per_step": span / count * 1000,
             "first_step": (common.event_time(started[0].event) - t0) * 1000,
-            "first_step_recv": (started[0].at - t0) * 1000}
+            "first_step_recv": (started[0].at - t0) * 1000,
+            "done": received[-1].at - t0}
 
 
 async def run(count: int, repeats: int) -> None:
@@ -53,11 +56,11 @@ async def run(count: int, repeats: int) -> None:
         channel = served.channel
         await common.save_workflow(channel, "steps", [common.noop_step()] * count)
         await common.save_workflow(channel, "single", [common.noop_step()])
-        await _one(channel, "single", 1, None)  # warm-up
+        await run_once(channel, "single", 1, None)  # warm-up
 
         async def measure() -> dict[str, float]:
-            steps = await _one(channel, "steps", count, None)
-            repeated = await _one(channel, "single", count, common.repeat_mode(count))
+            steps = await run_once(channel, "steps", count, None)
+            repeated = await run_once(channel, "single", count, common.repeat_mode(count))
             rtt = await common.echo_rtt_ms(bare, 200)
             figures = {f"steps/{k}": v for k, v in steps.items()}
             figures.update({f"repeat/{k}": v for k, v in repeated.items()})

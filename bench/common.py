@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import os
 import socket
 import statistics
@@ -329,22 +330,32 @@ class Load:
     p99_ms: float
 
 
-async def closed_loop(call: Callable[[], Awaitable[object]], count: int,
-                      concurrency: int) -> Load:
-    """`concurrency` callers, each with one call in flight, `count` calls in all."""
+Call = Callable[[], Awaitable[object]]
+
+
+async def closed_loop(call: Call | Sequence[Call], count: int, concurrency: int,
+                      seconds: float | None = None) -> Load:
+    """`concurrency` callers, each with one call in flight, `count` calls in all (or, with
+    `seconds`, as many as fit in that window). Given a sequence of calls, caller i makes
+    calls[i % len]."""
+    calls = [call] if callable(call) else list(call)
     latencies: list[float] = []
     remaining = count
+    deadline = float("inf")
 
-    async def worker() -> None:
+    async def worker(index: int) -> None:
         nonlocal remaining
-        while remaining > 0:
+        mine = calls[index % len(calls)]
+        while remaining > 0 and now() < deadline:
             remaining -= 1
             t0 = now()
-            await call()
+            await mine()
             latencies.append(now() - t0)
 
     started = now()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    if seconds is not None:
+        remaining, deadline = 1 << 62, started + seconds
+    await asyncio.gather(*(worker(i) for i in range(concurrency)))
     elapsed = now() - started
     ms = [value * 1000 for value in latencies]
     return Load(len(latencies) / elapsed, percentile(ms, 50), percentile(ms, 99))
@@ -379,6 +390,26 @@ async def typed_rpc(channel: grpc.aio.Channel, service: str,
                                request_serializer=request_cls.SerializeToString,
                                response_deserializer=response_cls.FromString)
     return call, request_cls
+
+
+NOOP_SERVICE = "ivorygrpc.deck.noop.v1.NoopService"
+LANES = 8  # bench/deck_noop.py has lane_0 .. lane_7 besides noop
+
+
+def lane_service(index: int) -> str:
+    """The typed service of `lane_<index>` in the no-op deck."""
+    return f"ivorygrpc.deck.lane_{index}.v1.Lane{index}Service"
+
+
+async def ping_calls(channel: grpc.aio.Channel, services: Sequence[str],
+                     x: float = 1.5) -> list[Call]:
+    """One `Ping(x)` call per service (typed deck rpcs)."""
+    calls: list[Call] = []
+    for service in services:
+        rpc, request_cls = await typed_rpc(channel, service, "Ping")
+        request = request_cls(x=x)
+        calls.append(functools.partial(rpc, request))
+    return calls
 
 
 # ---------------------------------------------------------------- workflows and runs

@@ -22,3 +22,6 @@ class Noop:
 
 
 noop = Noop()
+
+# Eight more instruments, for callers that each use their own instrument.
+lane_0, lane_1, lane_2, lane_3, lane_4, lane_5, lane_6, lane_7 = (Noop() for _ in range(8))

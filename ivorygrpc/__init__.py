@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from ivorygrpc.annotations import Range, Unit, block
+from ivorygrpc.deck.remote import remote
 
-__all__ = ["Range", "Unit", "__version__", "block", "run"]
+__all__ = ["Range", "Unit", "__version__", "block", "remote", "run"]
 __version__ = "0.1.0"
 
 

@@ -1,15 +1,24 @@
-"""The `ivorygrpc` command line: `serve DECK.py` and `protos export DECK.py`."""
+"""The `ivorygrpc` command line: `serve DECK.py`, `ui --server HOST:PORT` and
+`protos export DECK.py`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ivorygrpc.config import ServerConfig
 from ivorygrpc.errors import DeckError
+
+if TYPE_CHECKING:
+    from ivorygrpc.runtime import Companion
+
+logger = logging.getLogger("ivorygrpc")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,13 +33,22 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=50051)
     serve.add_argument("--data-dir", type=Path, default=Path("ivorygrpc_data"))
     serve.add_argument("--no-ui", action="store_true", help="do not start the browser UI")
-    serve.add_argument("--ui-port", type=int, default=8000)
+    serve.add_argument("--ui-host", default="127.0.0.1",
+                       help="browser UI bind address (default loopback)")
+    serve.add_argument("--ui-port", type=int, default=8000, help="browser UI port (default 8000)")
     serve.add_argument("--tls-cert", type=Path, help="PEM certificate chain (enables TLS)")
     serve.add_argument("--tls-key", type=Path, help="PEM private key")
     serve.add_argument("--tls-client-ca", type=Path,
                        help="PEM CA bundle: require client certificates (mutual TLS)")
     serve.add_argument("--insecure", action="store_true",
                        help="allow plaintext on a non-loopback address")
+
+    browser = commands.add_parser("ui", help="serve the browser UI for a running server")
+    browser.add_argument("--server", required=True, help="the gRPC server, HOST:PORT")
+    browser.add_argument("--host", default="127.0.0.1", help="bind address (default loopback)")
+    browser.add_argument("--port", type=int, default=8000)
+    browser.add_argument("--data-dir", type=Path, default=Path("ivorygrpc_ui_data"),
+                         help="where the UI keeps logins (a private folder)")
 
     protos = commands.add_parser("protos", help="schema files")
     protos_commands = protos.add_subparsers(dest="protos_command", required=True)
@@ -42,12 +60,40 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _browser_ui(args: argparse.Namespace) -> Companion | None:
+    """The browser UI next to the server (connecting over loopback), unless turned off."""
+    if args.no_ui:
+        return None
+    if args.tls_cert is not None:
+        logger.warning("browser UI not started: it connects in plaintext; serve it with "
+                       "`ivorygrpc ui --server HOST:PORT` next to a plaintext listener")
+        return None
+    host = "127.0.0.1" if args.host in {"0.0.0.0", "", "::"} else args.host
+    host = f"[{host}]" if ":" in host else host
+
+    @contextlib.asynccontextmanager
+    async def browser_ui(port: int) -> AsyncIterator[str]:
+        from ivorygrpc_ui.main import serving  # lazy: --no-ui never loads NiceGUI
+
+        async with serving(f"{host}:{port}", host=args.ui_host, port=args.ui_port,
+                           storage_dir=args.data_dir / "ui") as url:
+            logger.info("ivorygrpc browser UI on %s", url)
+            yield url
+    return browser_ui
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `ivorygrpc` command."""
     from ivorygrpc.runtime import configure_logging, load_deck, registered_notify, serve
 
     args = _parser().parse_args(argv)
     configure_logging()
+    if args.command == "ui":
+        from ivorygrpc_ui.main import run as run_ui  # lazy: the server never imports the UI
+
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it stops
+            run_ui(args.server, host=args.host, port=args.port, storage_dir=args.data_dir)
+        return 0
     try:
         if args.command == "serve" and (args.deck is None) == (args.schema is None):
             print("ivorygrpc: give a deck file or --schema FILE.binpb (not both)",
@@ -60,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                   data_dir=args.data_dir, tls_cert=args.tls_cert,
                                   tls_key=args.tls_key, tls_client_ca=args.tls_client_ca,
                                   insecure=args.insecure, notify=registered_notify())
-            asyncio.run(serve(config))
+            asyncio.run(serve(config, companion=_browser_ui(args)))
         else:
             from ivorygrpc.export import write_export
             from ivorygrpc.server import build_deck

@@ -9,8 +9,10 @@ call instead of moving hardware twice.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from google.protobuf import message
@@ -25,6 +27,7 @@ from ivorygrpc.errors import (
     InstrumentFailed,
     InstrumentResultInvalid,
     InvalidArguments,
+    IvorygrpcError,
     NotFound,
 )
 from ivorygrpc.schema import Schema
@@ -113,12 +116,8 @@ class DirectControl:
 
         async def attempt() -> tuple[T, CallRecord]:
             try:
-                record, created = await asyncio.to_thread(
-                    self.store.calls.start, instrument=inst, method=op, arguments=arguments,
-                    caller=caller, request_id=request_id)
-                if not created:
-                    return self._replay(record, inst, op, replay), record
-                return await self._execute(codec, bound, record.id, shape)
+                return await self._attempt(codec, bound, arguments, caller, request_id, shape,
+                                           replay)
             finally:
                 if request_id:
                     self._inflight.pop(key, None)
@@ -130,27 +129,72 @@ class DirectControl:
         task.add_done_callback(_retrieve)
         return await asyncio.shield(task)
 
-    async def _execute(self, codec: OperationCodec, bound: BoundCall, call_id: str,
-                       shape: Callable[[Any], T]) -> tuple[T, CallRecord]:
+    async def _attempt(self, codec: OperationCodec, bound: BoundCall, arguments: dict[str, Any],
+                       caller: str, request_id: str, shape: Callable[[Any], T],
+                       replay: Callable[[Any], T]) -> tuple[T, CallRecord]:
+        """Record the start (durable before the instrument moves), call, record the outcome."""
         inst, op = codec.instrument.name, codec.op.name
+
+        def start() -> tuple[CallRecord, bool]:
+            return self.store.calls.start(instrument=inst, method=op, arguments=arguments,
+                                          caller=caller, request_id=request_id)
+
+        if self.dispatcher.blocking(inst, op):
+            # One worker-thread hop for the start record, the call and the outcome record.
+            def job(invoke: Callable[[], Any]) -> _Started | tuple[T, CallRecord]:
+                record, created = start()
+                if not created:
+                    return _Started(record, created=False)
+                try:
+                    result = invoke()
+                except Exception as exc:
+                    return self._conclude(codec, record, shape, error=exc)
+                if inspect.isawaitable(result):  # a sync method returned a coroutine
+                    return _Started(record, created=True, pending=result)
+                return self._conclude(codec, record, shape, result=result)
+
+            done = await self.dispatcher.call_blocking(inst, op, bound.args, bound.kwargs, job)
+            if not isinstance(done, _Started):
+                return done
+            started = done
+        else:
+            record, created = await asyncio.to_thread(start)
+            started = _Started(record, created)
+        if not started.created:
+            return self._replay(started.record, inst, op, replay), started.record
         try:
-            result = await self.dispatcher.call(inst, op, bound.args, bound.kwargs)
-        except Exception as exc:  # the instrument's own failure: record it, keep serving
-            logger.warning("%s.%s raised %s: %s", inst, op, type(exc).__name__, exc)
-            await asyncio.to_thread(self.store.calls.finish, call_id, error_type=type(exc).__name__,
-                                    error_message=str(exc))
-            raise InstrumentFailed(inst, op, type(exc).__name__, str(exc), call_id) from exc
+            if started.pending is not None:
+                result = await started.pending
+            else:
+                result = await self.dispatcher.call(inst, op, bound.args, bound.kwargs)
+        except Exception as exc:
+            return await asyncio.to_thread(self._conclude, codec, started.record, shape,
+                                           error=exc)
+        return await asyncio.to_thread(self._conclude, codec, started.record, shape,
+                                       result=result)
+
+    def _conclude(self, codec: OperationCodec, record: CallRecord, shape: Callable[[Any], T], *,
+                  result: Any = None, error: Exception | None = None) -> tuple[T, CallRecord]:
+        """Record the call's outcome (blocking) and return the answer, or raise the
+        instrument's failure as a domain error."""
+        inst, op = codec.instrument.name, codec.op.name
+        if error is not None:  # the instrument's own failure: record it, keep serving
+            logger.warning("%s.%s raised %s: %s", inst, op, type(error).__name__, error)
+            self.store.calls.finish(record.id, error_type=type(error).__name__,
+                                    error_message=str(error))
+            if isinstance(error, IvorygrpcError):  # a remote instrument's server (deck/remote.py)
+                raise error  # was unreachable or refused: keep its status and reason
+            raise InstrumentFailed(inst, op, type(error).__name__, str(error),
+                                   record.id) from error
         try:
             value = shape(result)
         except ResultMismatch as exc:
-            await asyncio.to_thread(self.store.calls.finish, call_id, error_type="ResultMismatch",
+            self.store.calls.finish(record.id, error_type="ResultMismatch",
                                     error_message=str(exc))
             raise InstrumentResultInvalid(f"{inst}.{op} returned a value that does not match "
                                           f"its annotation: {exc}",
-                                          metadata={"call_id": call_id}) from exc
-        record = await asyncio.to_thread(self.store.calls.finish, call_id,
-                                         output=result_to_json(result))
-        return value, record
+                                          metadata={"call_id": record.id}) from exc
+        return value, self.store.calls.finish(record.id, output=result_to_json(result))
 
     @staticmethod
     def _replay(record: CallRecord, inst: str, op: str, replay: Callable[[Any], T]) -> T:
@@ -165,6 +209,15 @@ class DirectControl:
             return replay(record.output)
         except ResultMismatch as exc:
             raise InstrumentResultInvalid(str(exc), metadata={"call_id": record.id}) from exc
+
+
+@dataclass
+class _Started:
+    """A start record, whether this attempt created it, and a result still to await."""
+
+    record: CallRecord
+    created: bool
+    pending: Awaitable[Any] | None = None
 
 
 def _retrieve(task: asyncio.Future[Any]) -> None:

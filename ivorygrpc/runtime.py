@@ -9,7 +9,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -65,8 +65,14 @@ def load_deck(path: Path) -> ModuleType:
     return module
 
 
-async def serve(config: ServerConfig) -> None:
+# Runs next to the server while it serves, given the bound port (the CLI's browser UI).
+Companion = Callable[[int], contextlib.AbstractAsyncContextManager[object]]
+
+
+async def serve(config: ServerConfig, companion: Companion | None = None) -> None:
     """Serve until SIGINT or SIGTERM, then shut down gracefully.
+
+    `companion(port)` is entered once the server listens and left before it stops.
 
     A second signal during the shutdown exits at once (the shutdown may be
     waiting for an instrument call that blocks a worker thread). Nothing that
@@ -93,9 +99,14 @@ async def serve(config: ServerConfig) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, on_signal, sig)
-    await stop.wait()
-    logger.info("ivorygrpc shutting down")
-    await server.stop(grace=5.0)
+    try:
+        async with contextlib.AsyncExitStack() as companions:
+            if companion is not None:
+                await companions.enter_async_context(companion(port))
+            await stop.wait()
+    finally:
+        logger.info("ivorygrpc shutting down")
+        await server.stop(grace=5.0)
 
 
 def configure_logging() -> None:

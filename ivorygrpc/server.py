@@ -20,22 +20,27 @@ from ivorygrpc.deck.offline import deck_files, offline_deck
 from ivorygrpc.deck.report import deck_report
 from ivorygrpc.direct_control import DirectControl
 from ivorygrpc.errors import DeckError
+from ivorygrpc.execution.campaign import CampaignBook
+from ivorygrpc.execution.campaign_run import CampaignRuns
 from ivorygrpc.execution.events import EventLog
 from ivorygrpc.execution.executor import Executor
 from ivorygrpc.execution.runner import RunnerDeps
+from ivorygrpc.optimize.registry import Registry
 from ivorygrpc.paging import PageTokens
 from ivorygrpc.schema import Schema, build_schema
 from ivorygrpc.services.auth import AuthServicer
 from ivorygrpc.services.auth_interceptor import AuthInterceptor
+from ivorygrpc.services.campaign import CampaignServicer
 from ivorygrpc.services.control import ControlServicer
 from ivorygrpc.services.deck import deck_handlers
 from ivorygrpc.services.design import DesignServicer
 from ivorygrpc.services.execute import ExecuteServicer
 from ivorygrpc.services.reflection import add_reflection
-from ivorygrpc.store import Store
+from ivorygrpc.store import ACTIVE_RUN_STATES, Store
 from ivorygrpc.transport import TransportError, bind
 from ivorygrpc.v1 import (
     auth_service_pb2_grpc,
+    campaign_service_pb2_grpc,
     control_service_pb2_grpc,
     design_service_pb2_grpc,
     execute_service_pb2_grpc,
@@ -137,10 +142,16 @@ async def _assemble(config: ServerConfig, deck: Deck, schema: Schema,
     tokens = PageTokens(server_secret(config.data_dir))
     log = EventLog(store)
     await log.start()
+    registry = Registry.installed()
+    campaigns = CampaignBook(store, log, registry)
     executor = Executor(store, log, RunnerDeps(log=log, dispatcher=dispatcher,
                                                codec=control.codec, deck=deck.spec,
-                                               notify=config.notify))
+                                               notify=config.notify),
+                        CampaignRuns(campaigns, store, deck.spec))
     await executor.start()
+    abandoned = store.campaigns.fail_abandoned(ACTIVE_RUN_STATES)
+    if abandoned:
+        logger.warning("%d campaign trials of interrupted runs are marked failed", abandoned)
     control.busy = lambda: executor.busy
 
     limit = config.max_message_bytes
@@ -156,6 +167,8 @@ async def _assemble(config: ServerConfig, deck: Deck, schema: Schema,
         DesignServicer(store, deck.spec, tokens), server)
     execute_service_pb2_grpc.add_ExecuteServiceServicer_to_server(
         ExecuteServicer(executor, log, store, tokens, config.stream_capacity), server)
+    campaign_service_pb2_grpc.add_CampaignServiceServicer_to_server(
+        CampaignServicer(campaigns, registry, store, deck.spec, tokens), server)
     server.add_generic_rpc_handlers(deck_handlers(control))
     health = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)

@@ -34,6 +34,7 @@ _AUTH = "/ivorygrpc.v1.AuthService/"
 _CONTROL = "/ivorygrpc.v1.ControlService/"
 _DESIGN = "/ivorygrpc.v1.DesignService/"
 _EXECUTE = "/ivorygrpc.v1.ExecuteService/"
+_CAMPAIGN = "/ivorygrpc.v1.CampaignService/"
 
 POLICY: dict[str, Role | None] = {
     # Open: logging in, health checks and reflection (schemas are not secrets;
@@ -98,6 +99,15 @@ POLICY: dict[str, Role | None] = {
     _EXECUTE + "StreamRunEvents": Role.VIEWER,
     _EXECUTE + "ExportRunData": Role.VIEWER,
     _EXECUTE + "GetRunLog": Role.VIEWER,
+    # CampaignService: viewers read, operators create and report, admins delete
+    _CAMPAIGN + "ListOptimizers": Role.VIEWER,
+    _CAMPAIGN + "GetParameterSpace": Role.VIEWER,
+    _CAMPAIGN + "CreateCampaign": Role.OPERATOR,
+    _CAMPAIGN + "GetCampaign": Role.VIEWER,
+    _CAMPAIGN + "ListCampaigns": Role.VIEWER,
+    _CAMPAIGN + "SuggestTrials": Role.OPERATOR,
+    _CAMPAIGN + "ReportTrials": Role.OPERATOR,
+    _CAMPAIGN + "DeleteCampaign": Role.ADMIN,
 }
 
 

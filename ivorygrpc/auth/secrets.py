@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
@@ -9,8 +10,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _HASHER = PasswordHasher()
-_DUMMY_HASH = _HASHER.hash("ivorygrpc-timing-equaliser")
 TOKEN_PREFIX = "ivg_"
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Made on first need, not at import: one argon2 hash costs ~0.1 s of start-up."""
+    return _HASHER.hash("ivorygrpc-timing-equaliser")
 
 
 def hash_password(password: str) -> str:
@@ -21,7 +27,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when `password` matches; with no hash, spends the same time and says False."""
     try:
-        return _HASHER.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _HASHER.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -9,7 +9,9 @@ import functools
 import inspect
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class Dispatcher:
@@ -43,18 +45,34 @@ class Dispatcher:
         async with self.lock(instrument):
             if inspect.iscoroutinefunction(target):
                 return await target(*args, **kwargs)
-            loop = asyncio.get_running_loop()
-            running = loop.run_in_executor(
-                self._executor, functools.partial(target, *args, **kwargs))
-            try:
-                result = await asyncio.shield(running)
-            except asyncio.CancelledError:
-                # The thread cannot be stopped: keep the instrument locked until it ends.
-                await asyncio.wait([running])
-                raise
+            result = await self._in_thread(functools.partial(target, *args, **kwargs))
             if inspect.isawaitable(result):
                 result = await result
             return result
+
+    def blocking(self, instrument: str, operation: str) -> bool:
+        """True when the operation runs in a worker thread (it is not `async def`)."""
+        return not inspect.iscoroutinefunction(self._targets[(instrument, operation)])
+
+    async def call_blocking(self, instrument: str, operation: str, args: tuple[Any, ...],
+                            kwargs: Mapping[str, Any],
+                            job: Callable[[Callable[[], Any]], T]) -> T:
+        """Run `job(invoke)` in a worker thread while holding the instrument's lock;
+        `invoke()` calls the (blocking) operation. Lets a caller do blocking work
+        right before and after the call without another thread hop."""
+        target = self._targets[(instrument, operation)]
+        async with self.lock(instrument):
+            return await self._in_thread(
+                functools.partial(job, functools.partial(target, *args, **kwargs)))
+
+    async def _in_thread(self, job: Callable[[], T]) -> T:
+        running = asyncio.get_running_loop().run_in_executor(self._executor, job)
+        try:
+            return await asyncio.shield(running)
+        except asyncio.CancelledError:
+            # The thread cannot be stopped: keep the instrument locked until it ends.
+            await asyncio.wait([running])
+            raise
 
     def close(self) -> None:
         """Stop the worker threads (running calls finish first)."""

@@ -35,6 +35,7 @@ from ivorygrpc.deck.model import (
     TypeSpec,
     pascal,
 )
+from ivorygrpc.deck.remote import RemoteInstrument
 from ivorygrpc.deck.types import TypeResolver, UnsupportedType, split_annotated, type_text
 
 BLOCKS = "blocks"
@@ -73,6 +74,9 @@ def introspect_module(module: ModuleType, *, exclude: Iterable[str] = ()) -> Dec
                 blocks.append((name, obj))
             continue
         if inspect.ismodule(obj) or inspect.isclass(obj) or inspect.isroutine(obj):
+            continue
+        if isinstance(obj, RemoteInstrument):  # another server's instrument (deck/remote.py)
+            builder.add_remote(name, obj)
             continue
         owner = type(obj).__module__.split(".")[0]
         if owner in ("builtins", "typing", "__future__"):
@@ -121,6 +125,13 @@ class _DeckBuilder:
         cls = type(obj)
         self.instruments.append(InstrumentSpec(name, False, cls.__qualname__,
                                                inspect.getdoc(cls) or "", tuple(ops.specs)))
+
+    def add_remote(self, name: str, remote: RemoteInstrument) -> None:
+        if not self._check_name(name):
+            return
+        self.instruments.append(remote.model(name))
+        for operation, target in remote.targets().items():
+            self.targets[(name, operation)] = target
 
     def add_blocks(self, functions: list[tuple[str, Callable[..., Any]]]) -> None:
         ops = _Operations(BLOCKS, self)

@@ -237,6 +237,22 @@ class EventLog:
             self._wakeup.set()
         return await batch.future
 
+    def post(self, ops: Sequence[RunOp]) -> None:
+        """Queue `ops` like `write`, without waiting for the commit.
+
+        They are committed, in order, no later than the next `write` made after
+        this call returns, usually in the same transaction: a runner posts a step's
+        end and awaits the next step's start, one commit for both. A failure is
+        logged (there is no caller left to raise it to).
+        """
+        if self._closing:
+            raise EventLogClosed("the event log is closed")
+        future = asyncio.get_running_loop().create_future()
+        future.add_done_callback(_log_failure)
+        self._pending.append(_Batch(list(ops), future))
+        if self._wakeup is not None:
+            self._wakeup.set()
+
     def subscribe(self, run_id: str | None = None,
                   capacity: int = DEFAULT_CAPACITY) -> Subscription:
         """Events after `last_sequence`: every event, or only those of `run_id`."""
@@ -341,6 +357,11 @@ class EventLog:
     def _fail_pending(self, batches: list[_Batch]) -> None:
         for batch in batches:
             _resolve_error(batch, EventLogClosed("the event log closed before the write"))
+
+
+def _log_failure(future: asyncio.Future[list[EventRecord]]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.error("a posted event-log write failed: %s", future.exception())
 
 
 def _resolve(batch: _Batch, events: list[EventRecord]) -> None:

@@ -22,7 +22,9 @@ from ivorygrpc.errors import (
     FieldViolation,
     InvalidArguments,
     NotFound,
+    Unimplemented,
 )
+from ivorygrpc.execution.campaign_run import CampaignMode, CampaignRuns
 from ivorygrpc.execution.control import (
     PAUSE_INPUT,
     PAUSE_STEP_ERROR,
@@ -63,10 +65,12 @@ SETTLE_SECONDS = 5.0  # how long a control call waits for the runner to record i
 class Executor:
     """Owns the queue and the active run."""
 
-    def __init__(self, store: Store, log: EventLog, deps: RunnerDeps) -> None:
+    def __init__(self, store: Store, log: EventLog, deps: RunnerDeps,
+                 campaigns: CampaignRuns | None = None) -> None:
         self.store = store
         self.log = log
         self.deps = deps
+        self.campaigns = campaigns
         self.boot_id = uuid.uuid4().hex
         self.queue_paused = False
         self._queue: list[str] = []
@@ -124,7 +128,8 @@ class Executor:
     # -- submission ---------------------------------------------------------------------------
 
     async def create_run(self, *, workflow: str, version: int | None, display_name: str,
-                         mode: Mode, batch_size: int, options: Mapping[str, bool],
+                         mode: Mode | CampaignMode, batch_size: int,
+                         options: Mapping[str, bool],
                          request_id: str, submitter: str) -> RunRecord:
         """Check, convert and queue a run; a repeated `request_id` returns the first run."""
         _check_name(display_name, "display_name", allow_empty=True)
@@ -151,15 +156,24 @@ class Executor:
                 del self._creating[key]
             done.set_result(None)
 
-    async def _create(self, workflow: str, version: int | None, display_name: str, mode: Mode,
-                      batch_size: int, options: Mapping[str, bool], request_id: str,
-                      submitter: str) -> RunRecord:
+    async def _create(self, workflow: str, version: int | None, display_name: str,
+                      mode: Mode | CampaignMode, batch_size: int, options: Mapping[str, bool],
+                      request_id: str, submitter: str) -> RunRecord:
         record = await asyncio.to_thread(self.store.workflows.get, workflow, version)
         if record is None:
             what = workflow if version is None else f"{workflow} version {version}"
             raise NotFound("workflow", what, reason="WORKFLOW_NOT_FOUND")
-        plan = await asyncio.to_thread(plan_run, workflow, record.body, self.deps.deck, mode,
-                                       batch_size, self._lookup, source=self._source)
+        campaign: dict[str, Any] = {}
+        if isinstance(mode, CampaignMode):
+            if self.campaigns is None:
+                raise Unimplemented("this server has no optimizer campaigns",
+                                    reason="CAMPAIGN_NOT_AVAILABLE")
+            plan, mode, campaign = await asyncio.to_thread(
+                self.campaigns.plan, workflow, record.body, mode, batch_size, self._lookup,
+                self._source)
+        else:
+            plan = await asyncio.to_thread(plan_run, workflow, record.body, self.deps.deck,
+                                           mode, batch_size, self._lookup, source=self._source)
         run_id = uuid.uuid4().hex
         now = utc_now()
         async with self._edit:
@@ -168,8 +182,10 @@ class Executor:
                 id=run_id, display_name=display_name or workflow, workflow=workflow,
                 workflow_version=record.version, submitter=submitter, request_id=request_id,
                 mode=_mode_json(mode), batch_size=batch_size, options=dict(options),
-                plan={**plan.to_json(), "body": record.body}, position=position,
-                progress={"iterations": len(plan.iterations)}, created_at=now)
+                plan={**plan.to_json(), "body": record.body,
+                      **({"campaign": campaign} if campaign else {})}, position=position,
+                progress={"iterations": campaign.get("iterations", len(plan.iterations))},
+                created_at=now)
             try:
                 await self.log.write([insert, AppendEvent(run_id, "state_changed", {
                     "state": "RUN_STATE_QUEUED", "previous": "RUN_STATE_UNSPECIFIED"}, now)])
@@ -181,6 +197,8 @@ class Executor:
                 return found
             self._queue.append(run_id)
             self._positions[run_id] = position
+        if campaign and self.campaigns is not None:  # visible in GetCampaign while queued
+            await self.campaigns.created(await self.get(run_id), campaign)
         self._start_next()
         return await self.get(run_id)
 
@@ -422,7 +440,10 @@ class Executor:
             options = run.options
             data = await _finished_read(self.store.runs.plan, run_id) or {}
             plan = RunPlan.from_json(data)
-            runner = Runner(run, plan, data.get("body") or {}, self.deps, control)
+            main = None
+            if data.get("campaign") and self.campaigns is not None:
+                main = await self.campaigns.source(run, data)
+            runner = Runner(run, plan, data.get("body") or {}, self.deps, control, main)
             outcome = await runner.execute()
         except asyncio.CancelledError:
             # Recorded like start-up recovery records a killed server's run.
@@ -478,11 +499,13 @@ def _check_name(name: str, field: str, *, allow_empty: bool = False) -> None:
             field, f"must be 1 to {MAX_NAME} printable characters")])
 
 
-def _mode_json(mode: Mode) -> dict[str, Any]:
+def _mode_json(mode: Mode | CampaignMode) -> dict[str, Any]:
     if isinstance(mode, RepeatMode):
         return {"repeat": {"count": mode.count, "parameters": mode.parameters}}
     if isinstance(mode, RowsMode):
         return {"rows": {"rows": mode.rows}}
+    if isinstance(mode, CampaignMode):
+        return mode.to_json()
     assert isinstance(mode, CsvMode)
     return {"csv": {"text": mode.text}}
 

@@ -197,6 +197,15 @@ def plan_run(name: str, body: Mapping[str, Any], deck: DeckSpec, mode: Mode, bat
     return RunPlan(iterations, planner.workflows, planner.calls)
 
 
+def pin_workflow(name: str, body: Mapping[str, Any], deck: DeckSpec, lookup: WorkflowLookup, *,
+                 source: WorkflowSource) -> tuple[RunPlan, list[FieldViolation]]:
+    """Validate the workflow and pin the workflows it calls, without parameters: a plan
+    with no iterations (a campaign's come from its optimizer) and the problems found."""
+    planner = _Planner(deck, lookup, source)
+    planner.check_workflow(name, body)
+    return RunPlan([], planner.workflows, planner.calls), planner.violations
+
+
 class _Planner:
     """Collects violations and pins the called workflows."""
 

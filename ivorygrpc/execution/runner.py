@@ -35,6 +35,7 @@ from ivorygrpc.execution.control import (
     RunControl,
 )
 from ivorygrpc.execution.events import EventLog
+from ivorygrpc.execution.iterations import IterationSource, PlannedIterations
 from ivorygrpc.execution.names import PHASE_NAMES
 from ivorygrpc.execution.plan import RunPlan
 from ivorygrpc.execution.run_logging import RunLogCapture
@@ -95,13 +96,14 @@ class Runner:
     """Runs one run to its end; `execute` returns how it ended."""
 
     def __init__(self, run: RunRecord, plan: RunPlan, body: Mapping[str, Any], deps: RunnerDeps,
-                 control: RunControl) -> None:
+                 control: RunControl, main: IterationSource | None = None) -> None:
         self.run = run
         self.plan = plan
         self.body = body
         self.deps = deps
         self.control = control
-        self.iterations = len(plan.iterations)
+        self.main = main or PlannedIterations(plan.iterations)  # or a campaign's optimizer
+        self.iterations = self.main.total
         self.progress: dict[str, Any] = {"iterations": self.iterations}
         self.state = "queued"  # as last written: running or paused while it executes
         self._capture: RunLogCapture | None = None
@@ -119,7 +121,7 @@ class Runner:
             try:
                 await self._phase("prep", [[{}]])
                 if not self._halted():
-                    await self._phase("main", self.plan.iterations)
+                    await self._phase("main", self.main)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # a failure outside steps: end the run, still clean up
@@ -155,15 +157,20 @@ class Runner:
     def _halted(self) -> bool:
         return self.control.stop_now.is_set()
 
-    async def _phase(self, phase: str, iterations: list[list[dict[str, Any]]]) -> None:
+    async def _phase(self, phase: str,
+                     iterations: list[list[dict[str, Any]]] | IterationSource) -> None:
         steps = self.body.get(phase) or []
         name = PHASE_NAMES[phase]
         self.progress.update(phase=name, step_id="")
         await self._write([("phase_started", {"phase": name})], progress=dict(self.progress))
-        total = len(iterations)
+        source = PlannedIterations(iterations) if isinstance(iterations, list) else iterations
+        total = source.total
         completed = 0
-        for index, parameters in enumerate(iterations, 1):
+        for index in range(1, total + 1):
             if phase == "main" and (self.control.stop is not None or self._halted()):
+                break
+            parameters = await source.next(index)
+            if parameters is None:
                 break
             samples = [Sample(i, dict(p)) for i, p in enumerate(parameters)]
             if phase == "main":
@@ -175,9 +182,12 @@ class Runner:
             await self._event("iteration_finished", {
                 "phase": name, "index": index, "total": total, "parameters": parameters,
                 "outputs": [s.context() for s in samples]})
+            enough = await source.finished(index, samples, self._halted())
             if self._halted():
                 break
             completed = index
+            if enough:  # a campaign reached its goal
+                break
         if phase == "main" and completed:
             self.progress.update(step_id="", fraction=completed / max(total, 1))
             await self._event("progress", dict(self.progress))
@@ -494,22 +504,32 @@ class Runner:
         self.progress["step_id"] = ""
         if completed:
             self.progress["last_completed_step_id"] = completed
-        await self._write([("step_finished", payload)], progress=dict(self.progress))
+        await self._write([("step_finished", payload)], wait=False, progress=dict(self.progress))
 
     async def _event(self, kind: str, payload: dict[str, Any]) -> None:
         fields = {"progress": dict(self.progress)} if kind == "progress" else {}
-        await self._write([(kind, payload)], **fields)
+        await self._write([(kind, payload)], wait=kind not in _POSTED, **fields)
 
-    async def _write(self, events: list[tuple[str, dict[str, Any]]], **fields: Any) -> None:
+    async def _write(self, events: list[tuple[str, dict[str, Any]]], *, wait: bool = True,
+                     **fields: Any) -> None:
+        """Record `events` (and run `fields`). `wait=False` only queues them: they commit
+        with the next awaited write, which always comes before an instrument moves
+        (a step's start), a pause or the end of the phase (one commit, not two)."""
         now = utc_now()
         ops: list[RunOp] = [UpdateRun(self.run.id, fields)] if fields else []
         ops.extend(AppendEvent(self.run.id, kind, payload, now) for kind, payload in events)
-        await self.deps.log.write(ops)
+        if wait:
+            await self.deps.log.write(ops)
+        else:
+            self.deps.log.post(ops)
         self.state = fields.get("state", self.state)
 
     async def _log_record(self, record: logging.LogRecord) -> None:
         await self._event("log", {"level": record.levelname, "logger": record.name,
                                   "message": record.getMessage()})
+
+
+_POSTED = frozenset({"progress", "iteration_started", "iteration_finished"})
 
 
 def _state_event(state: str, previous: str) -> list[tuple[str, dict[str, Any]]]:

@@ -11,10 +11,12 @@ from typing import Any
 
 from google.protobuf import json_format, message
 
-from ivorygrpc.errors import FieldViolation, InvalidArguments, Unimplemented
+from ivorygrpc.errors import FieldViolation, InvalidArguments
+from ivorygrpc.execution.campaign_run import CampaignMode
 from ivorygrpc.execution.names import state_name
 from ivorygrpc.execution.plan import CsvMode, Mode, RepeatMode, RowsMode
 from ivorygrpc.execution.records import fold_phases
+from ivorygrpc.services.campaign_convert import campaign_mode
 from ivorygrpc.services.convert import timestamp
 from ivorygrpc.store.records import RUN_STATES, EventRecord, RunRecord
 from ivorygrpc.v1 import run_pb2
@@ -78,14 +80,13 @@ def heartbeat_message(sequence: int) -> run_pb2.RunEvent:
     return msg
 
 
-def mode_from_message(mode: run_pb2.RunMode) -> Mode:
+def mode_from_message(mode: run_pb2.RunMode) -> Mode | CampaignMode:
     """The domain mode of a `RunMode` (repeat once when unset)."""
     kind = mode.WhichOneof("kind")
     if kind is None:
         return RepeatMode(1, {})
     if kind == "campaign":
-        raise Unimplemented("optimizer campaigns are not available yet",
-                            reason="CAMPAIGN_NOT_AVAILABLE")
+        return campaign_mode(mode.campaign)
     if kind == "repeat":
         return RepeatMode(mode.repeat.count, _struct(mode.repeat.parameters,
                                                      "mode.repeat.parameters"))

@@ -16,6 +16,7 @@ from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 from ivorygrpc.store.audit import AuditRepository
 from ivorygrpc.store.calls import CallRepository
+from ivorygrpc.store.campaigns import CampaignRepository
 from ivorygrpc.store.models import json_dumps
 from ivorygrpc.store.runs import RunRepository
 from ivorygrpc.store.tokens import TokenRepository
@@ -45,6 +46,7 @@ class Store:
         self.audit = AuditRepository(sessions)
         self.workflows = WorkflowRepository(sessions)
         self.runs = RunRepository(sessions)
+        self.campaigns = CampaignRepository(sessions)
 
     @classmethod
     def open(cls, url: str) -> Store:

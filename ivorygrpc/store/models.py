@@ -286,3 +286,50 @@ class RunEventMarkRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     sequence: Mapped[int] = mapped_column(BigInteger)
+
+
+class CampaignRow(Base):
+    """A row of `campaigns`: an optimizer campaign, driven by a run (`run_id`) or by people."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    display_name: Mapped[str] = mapped_column(Text)
+    run_id: Mapped[str | None] = mapped_column(
+        Text, ForeignKey("runs.id", ondelete="CASCADE"), nullable=True)
+    workflow: Mapped[str] = mapped_column(Text)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    creator: Mapped[str] = mapped_column(Text)
+    request_id: Mapped[str] = mapped_column(Text)
+    goal_reached: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        Index("ix_campaigns_created_at_id", "created_at", "id"),
+        Index("ix_campaigns_run_id", "run_id"),
+        Index("uq_campaigns_creator_request_id", "creator", "request_id", unique=True,
+              sqlite_where=text(WITH_REQUEST_ID), postgresql_where=text(WITH_REQUEST_ID)),
+    )
+
+
+class CampaignTrialRow(Base):
+    """A row of `campaign_trials`: one trial, numbered 1, 2, 3 ... per campaign."""
+
+    __tablename__ = "campaign_trials"
+
+    campaign_id: Mapped[str] = mapped_column(
+        Text, ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    state: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(32))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    outputs: Mapped[dict[str, Any]] = mapped_column(JSON)
+    objective_values: Mapped[dict[str, Any]] = mapped_column(JSON)
+    constraint_values: Mapped[list[float]] = mapped_column(JSON)
+    feasible: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str] = mapped_column(Text)
+    iteration: Mapped[int] = mapped_column(Integer)
+    sample: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

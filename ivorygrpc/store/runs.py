@@ -28,6 +28,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     Connection,
+    Engine,
     Table,
     and_,
     bindparam,
@@ -115,8 +116,8 @@ class RunRepository(Repository):
         inserts = [op for op in ops if isinstance(op, InsertRun)]
         appended: builtins.list[EventRecord] = []
         try:
-            with self._sessions.begin() as session:
-                connection = session.connection()
+            engine: Engine = self._sessions.kw["bind"]  # Core only: no Session on the hot path
+            with engine.begin() as connection:
                 for step in steps:
                     if step.kind == "events":
                         appended += _append(connection, step.rows)

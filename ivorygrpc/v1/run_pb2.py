@@ -25,66 +25,67 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from ivorygrpc.v1 import campaign_pb2 as ivorygrpc_dot_v1_dot_campaign__pb2
 from ivorygrpc.v1 import workflow_pb2 as ivorygrpc_dot_v1_dot_workflow__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16ivorygrpc/v1/run.proto\x12\x0civorygrpc.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bivorygrpc/v1/workflow.proto\"\xee\x04\n\x03Run\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x10\n\x08workflow\x18\x03 \x01(\t\x12\x18\n\x10workflow_version\x18\x04 \x01(\x03\x12\x11\n\tsubmitter\x18\x05 \x01(\t\x12#\n\x04mode\x18\x06 \x01(\x0b\x32\x15.ivorygrpc.v1.RunMode\x12\x12\n\nbatch_size\x18\x07 \x01(\x05\x12)\n\x07options\x18\x08 \x01(\x0b\x32\x18.ivorygrpc.v1.RunOptions\x12%\n\x05state\x18\t \x01(\x0e\x32\x16.ivorygrpc.v1.RunState\x12(\n\x05pause\x18\n \x01(\x0b\x32\x19.ivorygrpc.v1.PauseReason\x12+\n\x08progress\x18\x0b \x01(\x0b\x32\x19.ivorygrpc.v1.RunProgress\x12/\n\x0b\x63reate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12%\n\x05\x65rror\x18\x0f \x01(\x0b\x32\x16.ivorygrpc.v1.RunError\x12\x16\n\x0equeue_position\x18\x10 \x01(\x03\x12+\n\niterations\x18\x11 \x03(\x0b\x32\x17.ivorygrpc.v1.Iteration\x12)\n\x06phases\x18\x12 \x03(\x0b\x32\x19.ivorygrpc.v1.PhaseRecord\"5\n\tIteration\x12(\n\x07samples\x18\x01 \x03(\x0b\x32\x17.google.protobuf.Struct\"\xc0\x01\n\x07RunMode\x12*\n\x06repeat\x18\x01 \x01(\x0b\x32\x18.ivorygrpc.v1.RepeatModeH\x00\x12+\n\x04rows\x18\x02 \x01(\x0b\x32\x1b.ivorygrpc.v1.ParameterRowsH\x00\x12$\n\x03\x63sv\x18\x03 \x01(\x0b\x32\x15.ivorygrpc.v1.CsvRowsH\x00\x12.\n\x08\x63\x61mpaign\x18\x04 \x01(\x0b\x32\x1a.ivorygrpc.v1.CampaignModeH\x00\x42\x06\n\x04kind\"H\n\nRepeatMode\x12\r\n\x05\x63ount\x18\x01 \x01(\x03\x12+\n\nparameters\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\"6\n\rParameterRows\x12%\n\x04rows\x18\x01 \x03(\x0b\x32\x17.google.protobuf.Struct\"\x17\n\x07\x43svRows\x12\x0c\n\x04text\x18\x01 \x01(\t\"\x0e\n\x0c\x43\x61mpaignMode\"~\n\nRunOptions\x12\x1c\n\x0f\x63leanup_on_stop\x18\x01 \x01(\x08H\x00\x88\x01\x01\x12#\n\x16\x63ontinue_queue_on_stop\x18\x02 \x01(\x08H\x01\x88\x01\x01\x42\x12\n\x10_cleanup_on_stopB\x19\n\x17_continue_queue_on_stop\"\xaa\x02\n\x0bPauseReason\x12\n\n\x02id\x18\x01 \x01(\t\x12%\n\x04kind\x18\x02 \x01(\x0e\x32\x17.ivorygrpc.v1.PauseKind\x12\x0f\n\x07step_id\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\x12%\n\x05\x65rror\x18\x05 \x01(\x0b\x32\x16.ivorygrpc.v1.RunError\x12+\n\ninput_type\x18\x06 \x01(\x0e\x32\x17.ivorygrpc.v1.InputType\x12%\n\x05phase\x18\x07 \x01(\x0e\x32\x16.ivorygrpc.v1.RunPhase\x12\x11\n\titeration\x18\x08 \x01(\x03\x12\x0e\n\x06sample\x18\t \x01(\x05\x12(\n\x04time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\":\n\x08RunError\x12\x0f\n\x07step_id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\"\x9e\x01\n\x0bRunProgress\x12%\n\x05phase\x18\x01 \x01(\x0e\x32\x16.ivorygrpc.v1.RunPhase\x12\x11\n\titeration\x18\x02 \x01(\x03\x12\x12\n\niterations\x18\x03 \x01(\x03\x12\x0f\n\x07step_id\x18\x04 \x01(\t\x12\x1e\n\x16last_completed_step_id\x18\x05 \x01(\t\x12\x10\n\x08\x66raction\x18\x06 \x01(\x01\"g\n\x0bPhaseRecord\x12%\n\x05phase\x18\x01 \x01(\x0e\x32\x16.ivorygrpc.v1.RunPhase\x12\x31\n\niterations\x18\x02 \x03(\x0b\x32\x1d.ivorygrpc.v1.IterationRecord\"\xfe\x01\n\x0fIterationRecord\x12\r\n\x05index\x18\x01 \x01(\x03\x12+\n\nparameters\x18\x02 \x03(\x0b\x32\x17.google.protobuf.Struct\x12(\n\x07outputs\x18\x03 \x03(\x0b\x32\x17.google.protobuf.Struct\x12\'\n\x05steps\x18\x04 \x03(\x0b\x32\x18.ivorygrpc.v1.StepRecord\x12.\n\nstart_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xc5\x02\n\nStepRecord\x12\x0f\n\x07step_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0e\n\x06sample\x18\x04 \x01(\x05\x12\x0f\n\x07\x61ttempt\x18\x05 \x01(\x05\x12*\n\targuments\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\x12&\n\x06output\x18\x07 \x01(\x0b\x32\x16.google.protobuf.Value\x12%\n\x05\x65rror\x18\x08 \x01(\x0b\x32\x16.ivorygrpc.v1.RunError\x12\x0f\n\x07skipped\x18\t \x01(\x08\x12.\n\nstart_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xff\x05\n\x08RunEvent\x12\x10\n\x08sequence\x18\x01 \x01(\x03\x12\x0e\n\x06run_id\x18\x02 \x01(\t\x12(\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x36\n\rstate_changed\x18\n \x01(\x0b\x32\x1d.ivorygrpc.v1.RunStateChangedH\x00\x12\x31\n\rphase_started\x18\x0b \x01(\x0b\x32\x18.ivorygrpc.v1.PhaseEventH\x00\x12\x32\n\x0ephase_finished\x18\x0c \x01(\x0b\x32\x18.ivorygrpc.v1.PhaseEventH\x00\x12\x39\n\x11iteration_started\x18\r \x01(\x0b\x32\x1c.ivorygrpc.v1.IterationEventH\x00\x12:\n\x12iteration_finished\x18\x0e \x01(\x0b\x32\x1c.ivorygrpc.v1.IterationEventH\x00\x12/\n\x0cstep_started\x18\x0f \x01(\x0b\x32\x17.ivorygrpc.v1.StepEventH\x00\x12\x30\n\rstep_finished\x18\x10 \x01(\x0b\x32\x17.ivorygrpc.v1.StepEventH\x00\x12$\n\x03log\x18\x11 \x01(\x0b\x32\x15.ivorygrpc.v1.LogLineH\x00\x12\x35\n\x10prompt_requested\x18\x12 \x01(\x0b\x32\x19.ivorygrpc.v1.PauseReasonH\x00\x12\x37\n\x0fprompt_answered\x18\x13 \x01(\x0b\x32\x1c.ivorygrpc.v1.PromptAnsweredH\x00\x12-\n\x08progress\x18\x14 \x01(\x0b\x32\x19.ivorygrpc.v1.RunProgressH\x00\x12,\n\theartbeat\x18\x15 \x01(\x0b\x32\x17.ivorygrpc.v1.HeartbeatH\x00\x12\x33\n\rqueue_changed\x18\x16 \x01(\x0b\x32\x1a.ivorygrpc.v1.QueueChangedH\x00\x42\x06\n\x04kind\"\xb3\x01\n\x0fRunStateChanged\x12%\n\x05state\x18\x01 \x01(\x0e\x32\x16.ivorygrpc.v1.RunState\x12(\n\x08previous\x18\x02 \x01(\x0e\x32\x16.ivorygrpc.v1.RunState\x12(\n\x05pause\x18\x03 \x01(\x0b\x32\x19.ivorygrpc.v1.PauseReason\x12%\n\x05\x65rror\x18\x04 \x01(\x0b\x32\x16.ivorygrpc.v1.RunError\"3\n\nPhaseEvent\x12%\n\x05phase\x18\x01 \x01(\x0e\x32\x16.ivorygrpc.v1.RunPhase\"\xac\x01\n\x0eIterationEvent\x12%\n\x05phase\x18\x01 \x01(\x0e\x32\x16.ivorygrpc.v1.RunPhase\x12\r\n\x05index\x18\x02 \x01(\x03\x12\r\n\x05total\x18\x03 \x01(\x03\x12+\n\nparameters\x18\x04 \x03(\x0b\x32\x17.google.protobuf.Struct\x12(\n\x07outputs\x18\x05 \x03(\x0b\x32\x17.google.protobuf.Struct\"\xcd\x02\n\tStepEvent\x12\x0f\n\x07step_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12%\n\x05phase\x18\x04 \x01(\x0e\x32\x16.ivorygrpc.v1.RunPhase\x12\x11\n\titeration\x18\x05 \x01(\x03\x12\x0e\n\x06sample\x18\x06 \x01(\x05\x12\x0f\n\x07\x61ttempt\x18\x07 \x01(\x05\x12*\n\targuments\x18\x08 \x01(\x0b\x32\x17.google.protobuf.Struct\x12&\n\x06output\x18\t \x01(\x0b\x32\x16.google.protobuf.Value\x12%\n\x05\x65rror\x18\n \x01(\x0b\x32\x16.ivorygrpc.v1.RunError\x12+\n\x08\x64uration\x18\x0b \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0f\n\x07skipped\x18\x0c \x01(\x08\"9\n\x07LogLine\x12\r\n\x05level\x18\x01 \x01(\t\x12\x0e\n\x06logger\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\"W\n\x0ePromptAnswered\x12\x10\n\x08pause_id\x18\x01 \x01(\t\x12\x0c\n\x04user\x18\x02 \x01(\t\x12%\n\x05value\x18\x03 \x01(\x0b\x32\x16.google.protobuf.Value\"\x0b\n\tHeartbeat\">\n\x0cQueueChanged\x12\x0e\n\x06paused\x18\x01 \x01(\x08\x12\x0e\n\x06\x63hange\x18\x02 \x01(\t\x12\x0e\n\x06run_id\x18\x03 \x01(\t*\xe2\x01\n\x08RunState\x12\x19\n\x15RUN_STATE_UNSPECIFIED\x10\x00\x12\x14\n\x10RUN_STATE_QUEUED\x10\x01\x12\x15\n\x11RUN_STATE_RUNNING\x10\x02\x12\x14\n\x10RUN_STATE_PAUSED\x10\x03\x12\x17\n\x13RUN_STATE_SUCCEEDED\x10\x04\x12\x14\n\x10RUN_STATE_FAILED\x10\x05\x12\x15\n\x11RUN_STATE_STOPPED\x10\x06\x12\x17\n\x13RUN_STATE_CANCELLED\x10\x07\x12\x19\n\x15RUN_STATE_INTERRUPTED\x10\x08*d\n\x08RunPhase\x12\x19\n\x15RUN_PHASE_UNSPECIFIED\x10\x00\x12\x12\n\x0eRUN_PHASE_PREP\x10\x01\x12\x12\n\x0eRUN_PHASE_MAIN\x10\x02\x12\x15\n\x11RUN_PHASE_CLEANUP\x10\x03*\x8c\x01\n\tPauseKind\x12\x1a\n\x16PAUSE_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13PAUSE_KIND_OPERATOR\x10\x01\x12\x19\n\x15PAUSE_KIND_STEP_ERROR\x10\x02\x12\x19\n\x15PAUSE_KIND_PAUSE_STEP\x10\x03\x12\x14\n\x10PAUSE_KIND_INPUT\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16ivorygrpc/v1/run.proto\x12\x0civorygrpc.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bivorygrpc/v1/campaign.proto\x1a\x1bivorygrpc/v1/workflow.proto\"\xee\x04\n\x03Run\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x10\n\x08workflow\x18\x03 \x01(\t\x12\x18\n\x10workflow_version\x18\x04 \x01(\x03\x12\x11\n\tsubmitter\x18\x05 \x01(\t\x12#\n\x04mode\x18\x06 \x01(\x0b\x32\x15.ivorygrpc.v1.RunMode\x12\x12\n\nbatch_size\x18\x07 \x01(\x05\x12)\n\x07options\x18\x08 \x01(\x0b\x32\x18.ivorygrpc.v1.RunOptions\x12%\n\x05state\x18\t \x01(\x0e\x32\x16.ivorygrpc.v1.RunState\x12(\n\x05pause\x18\n \x01(\x0b\x32\x19.ivorygrpc.v1.PauseReason\x12+\n\x08progress\x18\x0b \x01(\x0b\x32\x19.ivorygrpc.v1.RunProgress\x12/\n\x0b\x63reate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12%\n\x05\x65rror\x18\x0f \x01(\x0b\x32\x16.ivorygrpc.v1.RunError\x12\x16\n\x0equeue_position\x18\x10 \x01(\x03\x12+\n\niterations\x18\x11 \x03(\x0b\x32\x17.ivorygrpc.v1.Iteration\x12)\n\x06phases\x18\x12 \x03(\x0b\x32\x19.ivorygrpc.v1.PhaseRecord\"5\n\tIteration\x12(\n\x07samples\x18\x01 \x03(\x0b\x32\x17.google.protobuf.Struct\"\xc0\x01\n\x07RunMode\x12*\n\x06repeat\x18\x01 \x01(\x0b\x32\x18.ivorygrpc.v1.RepeatModeH\x00\x12+\n\x04rows\x18\x02 \x01(\x0b\x32\x1b.ivorygrpc.v1.ParameterRowsH\x00\x12$\n\x03\x63sv\x18\x03 \x01(\x0b\x32\x15.ivorygrpc.v1.CsvRowsH\x00\x12.\n\x08\x63\x61mpaign\x18\x04 \x01(\x0b\x32\x1a.ivorygrpc.v1.CampaignModeH\x00\x42\x06\n\x04kind\"H\n\nRepeatMode\x12\r\n\x05\x63ount\x18\x01 \x01(\x03\x12+\n\nparameters\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\"6\n\rParameterRows\x12%\n\x04rows\x18\x01 \x03(\x0b\x32\x17.google.protobuf.Struct\"\x17\n\x07\x43svRows\x12\x0c\n\x04text\x18\x01 \x01(\t\"\x94\x01\n\x0c\x43\x61mpaignMode\x12(\n\x04spec\x18\x01 \x01(\x0b\x32\x1a.ivorygrpc.v1.CampaignSpec\x12\x12\n\niterations\x18\x02 \x01(\x03\x12\x31\n\rexisting_data\x18\x03 \x01(\x0b\x32\x1a.ivorygrpc.v1.ExistingData\x12\x13\n\x0b\x63\x61mpaign_id\x18\x04 \x01(\t\"~\n\nRunOptions\x12\x1c\n\x0f\x63leanup_on_stop\x18\x01 \x01(\x08H\x00\x88\x01\x01\x12#\n\x16\x63ontinue_queue_on_stop\x18\x02 \x01(\x08H\x01\x88\x01\x01\x42\x12\n\x10_cleanup_on_stopB\x19\n\x17_continue_queue_on_stop\"\xaa\x02\n\x0bPauseReason\x12\n\n\x02id\x18\x01 \x01(\t\x12%\n\x04kind\x18\x02 \x01(\x0e\x32\x17.ivorygrpc.v1.PauseKind\x12\x0f\n\x07step_id\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\x12%\n\x05\x65rror\x18\x05 \x01(\x0b\x32\x16.ivorygrpc.v1.RunError\x12+\n\ninput_type\x18\x06 \x01(\x0e\x32\x17.ivorygrpc.v1.InputType\x12%\n\x05phase\x18\x07 \x01(\x0e\x32\x16.ivorygrpc.v1.RunPhase\x12\x11\n\titeration\x18\x08 \x01(\x03\x12\x0e\n\x06sample\x18\t \x01(\x05\x12(\n\x04time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\":\n\x08RunError\x12\x0f\n\x07step_id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\"\x9e\x01\n\x0bRunProgress\x12%\n\x05phase\x18\x01 \x01(\x0e\x32\x16.ivorygrpc.v1.RunPhase\x12\x11\n\titeration\x18\x02 \x01(\x03\x12\x12\n\niterations\x18\x03 \x01(\x03\x12\x0f\n\x07step_id\x18\x04 \x01(\t\x12\x1e\n\x16last_completed_step_id\x18\x05 \x01(\t\x12\x10\n\x08\x66raction\x18\x06 \x01(\x01\"g\n\x0bPhaseRecord\x12%\n\x05phase\x18\x01 \x01(\x0e\x32\x16.ivorygrpc.v1.RunPhase\x12\x31\n\niterations\x18\x02 \x03(\x0b\x32\x1d.ivorygrpc.v1.IterationRecord\"\xfe\x01\n\x0fIterationRecord\x12\r\n\x05index\x18\x01 \x01(\x03\x12+\n\nparameters\x18\x02 \x03(\x0b\x32\x17.google.protobuf.Struct\x12(\n\x07outputs\x18\x03 \x03(\x0b\x32\x17.google.protobuf.Struct\x12\'\n\x05steps\x18\x04 \x03(\x0b\x32\x18.ivorygrpc.v1.StepRecord\x12.\n\nstart_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xc5\x02\n\nStepRecord\x12\x0f\n\x07step_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0e\n\x06sample\x18\x04 \x01(\x05\x12\x0f\n\x07\x61ttempt\x18\x05 \x01(\x05\x12*\n\targuments\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\x12&\n\x06output\x18\x07 \x01(\x0b\x32\x16.google.protobuf.Value\x12%\n\x05\x65rror\x18\x08 \x01(\x0b\x32\x16.ivorygrpc.v1.RunError\x12\x0f\n\x07skipped\x18\t \x01(\x08\x12.\n\nstart_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xf3\x06\n\x08RunEvent\x12\x10\n\x08sequence\x18\x01 \x01(\x03\x12\x0e\n\x06run_id\x18\x02 \x01(\t\x12(\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x36\n\rstate_changed\x18\n \x01(\x0b\x32\x1d.ivorygrpc.v1.RunStateChangedH\x00\x12\x31\n\rphase_started\x18\x0b \x01(\x0b\x32\x18.ivorygrpc.v1.PhaseEventH\x00\x12\x32\n\x0ephase_finished\x18\x0c \x01(\x0b\x32\x18.ivorygrpc.v1.PhaseEventH\x00\x12\x39\n\x11iteration_started\x18\r \x01(\x0b\x32\x1c.ivorygrpc.v1.IterationEventH\x00\x12:\n\x12iteration_finished\x18\x0e \x01(\x0b\x32\x1c.ivorygrpc.v1.IterationEventH\x00\x12/\n\x0cstep_started\x18\x0f \x01(\x0b\x32\x17.ivorygrpc.v1.StepEventH\x00\x12\x30\n\rstep_finished\x18\x10 \x01(\x0b\x32\x17.ivorygrpc.v1.StepEventH\x00\x12$\n\x03log\x18\x11 \x01(\x0b\x32\x15.ivorygrpc.v1.LogLineH\x00\x12\x35\n\x10prompt_requested\x18\x12 \x01(\x0b\x32\x19.ivorygrpc.v1.PauseReasonH\x00\x12\x37\n\x0fprompt_answered\x18\x13 \x01(\x0b\x32\x1c.ivorygrpc.v1.PromptAnsweredH\x00\x12-\n\x08progress\x18\x14 \x01(\x0b\x32\x19.ivorygrpc.v1.RunProgressH\x00\x12,\n\theartbeat\x18\x15 \x01(\x0b\x32\x17.ivorygrpc.v1.HeartbeatH\x00\x12\x33\n\rqueue_changed\x18\x16 \x01(\x0b\x32\x1a.ivorygrpc.v1.QueueChangedH\x00\x12\x39\n\x10trials_suggested\x18\x17 \x01(\x0b\x32\x1d.ivorygrpc.v1.TrialsSuggestedH\x00\x12\x37\n\x0ftrials_observed\x18\x18 \x01(\x0b\x32\x1c.ivorygrpc.v1.TrialsObservedH\x00\x42\x06\n\x04kind\"\xb3\x01\n\x0fRunStateChanged\x12%\n\x05state\x18\x01 \x01(\x0e\x32\x16.ivorygrpc.v1.RunState\x12(\n\x08previous\x18\x02 \x01(\x0e\x32\x16.ivorygrpc.v1.RunState\x12(\n\x05pause\x18\x03 \x01(\x0b\x32\x19.ivorygrpc.v1.PauseReason\x12%\n\x05\x65rror\x18\x04 \x01(\x0b\x32\x16.ivorygrpc.v1.RunError\"3\n\nPhaseEvent\x12%\n\x05phase\x18\x01 \x01(\x0e\x32\x16.ivorygrpc.v1.RunPhase\"\xac\x01\n\x0eIterationEvent\x12%\n\x05phase\x18\x01 \x01(\x0e\x32\x16.ivorygrpc.v1.RunPhase\x12\r\n\x05index\x18\x02 \x01(\x03\x12\r\n\x05total\x18\x03 \x01(\x03\x12+\n\nparameters\x18\x04 \x03(\x0b\x32\x17.google.protobuf.Struct\x12(\n\x07outputs\x18\x05 \x03(\x0b\x32\x17.google.protobuf.Struct\"\xcd\x02\n\tStepEvent\x12\x0f\n\x07step_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12%\n\x05phase\x18\x04 \x01(\x0e\x32\x16.ivorygrpc.v1.RunPhase\x12\x11\n\titeration\x18\x05 \x01(\x03\x12\x0e\n\x06sample\x18\x06 \x01(\x05\x12\x0f\n\x07\x61ttempt\x18\x07 \x01(\x05\x12*\n\targuments\x18\x08 \x01(\x0b\x32\x17.google.protobuf.Struct\x12&\n\x06output\x18\t \x01(\x0b\x32\x16.google.protobuf.Value\x12%\n\x05\x65rror\x18\n \x01(\x0b\x32\x16.ivorygrpc.v1.RunError\x12+\n\x08\x64uration\x18\x0b \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0f\n\x07skipped\x18\x0c \x01(\x08\"9\n\x07LogLine\x12\r\n\x05level\x18\x01 \x01(\t\x12\x0e\n\x06logger\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\"W\n\x0ePromptAnswered\x12\x10\n\x08pause_id\x18\x01 \x01(\t\x12\x0c\n\x04user\x18\x02 \x01(\t\x12%\n\x05value\x18\x03 \x01(\x0b\x32\x16.google.protobuf.Value\"\x0b\n\tHeartbeat\">\n\x0cQueueChanged\x12\x0e\n\x06paused\x18\x01 \x01(\x08\x12\x0e\n\x06\x63hange\x18\x02 \x01(\t\x12\x0e\n\x06run_id\x18\x03 \x01(\t*\xe2\x01\n\x08RunState\x12\x19\n\x15RUN_STATE_UNSPECIFIED\x10\x00\x12\x14\n\x10RUN_STATE_QUEUED\x10\x01\x12\x15\n\x11RUN_STATE_RUNNING\x10\x02\x12\x14\n\x10RUN_STATE_PAUSED\x10\x03\x12\x17\n\x13RUN_STATE_SUCCEEDED\x10\x04\x12\x14\n\x10RUN_STATE_FAILED\x10\x05\x12\x15\n\x11RUN_STATE_STOPPED\x10\x06\x12\x17\n\x13RUN_STATE_CANCELLED\x10\x07\x12\x19\n\x15RUN_STATE_INTERRUPTED\x10\x08*d\n\x08RunPhase\x12\x19\n\x15RUN_PHASE_UNSPECIFIED\x10\x00\x12\x12\n\x0eRUN_PHASE_PREP\x10\x01\x12\x12\n\x0eRUN_PHASE_MAIN\x10\x02\x12\x15\n\x11RUN_PHASE_CLEANUP\x10\x03*\x8c\x01\n\tPauseKind\x12\x1a\n\x16PAUSE_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13PAUSE_KIND_OPERATOR\x10\x01\x12\x19\n\x15PAUSE_KIND_STEP_ERROR\x10\x02\x12\x19\n\x15PAUSE_KIND_PAUSE_STEP\x10\x03\x12\x14\n\x10PAUSE_KIND_INPUT\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ivorygrpc.v1.run_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_RUNSTATE']._serialized_start=4292
-  _globals['_RUNSTATE']._serialized_end=4518
-  _globals['_RUNPHASE']._serialized_start=4520
-  _globals['_RUNPHASE']._serialized_end=4620
-  _globals['_PAUSEKIND']._serialized_start=4623
-  _globals['_PAUSEKIND']._serialized_end=4763
-  _globals['_RUN']._serialized_start=165
-  _globals['_RUN']._serialized_end=787
-  _globals['_ITERATION']._serialized_start=789
-  _globals['_ITERATION']._serialized_end=842
-  _globals['_RUNMODE']._serialized_start=845
-  _globals['_RUNMODE']._serialized_end=1037
-  _globals['_REPEATMODE']._serialized_start=1039
-  _globals['_REPEATMODE']._serialized_end=1111
-  _globals['_PARAMETERROWS']._serialized_start=1113
-  _globals['_PARAMETERROWS']._serialized_end=1167
-  _globals['_CSVROWS']._serialized_start=1169
-  _globals['_CSVROWS']._serialized_end=1192
-  _globals['_CAMPAIGNMODE']._serialized_start=1194
-  _globals['_CAMPAIGNMODE']._serialized_end=1208
-  _globals['_RUNOPTIONS']._serialized_start=1210
-  _globals['_RUNOPTIONS']._serialized_end=1336
-  _globals['_PAUSEREASON']._serialized_start=1339
-  _globals['_PAUSEREASON']._serialized_end=1637
-  _globals['_RUNERROR']._serialized_start=1639
-  _globals['_RUNERROR']._serialized_end=1697
-  _globals['_RUNPROGRESS']._serialized_start=1700
-  _globals['_RUNPROGRESS']._serialized_end=1858
-  _globals['_PHASERECORD']._serialized_start=1860
-  _globals['_PHASERECORD']._serialized_end=1963
-  _globals['_ITERATIONRECORD']._serialized_start=1966
-  _globals['_ITERATIONRECORD']._serialized_end=2220
-  _globals['_STEPRECORD']._serialized_start=2223
-  _globals['_STEPRECORD']._serialized_end=2548
-  _globals['_RUNEVENT']._serialized_start=2551
-  _globals['_RUNEVENT']._serialized_end=3318
-  _globals['_RUNSTATECHANGED']._serialized_start=3321
-  _globals['_RUNSTATECHANGED']._serialized_end=3500
-  _globals['_PHASEEVENT']._serialized_start=3502
-  _globals['_PHASEEVENT']._serialized_end=3553
-  _globals['_ITERATIONEVENT']._serialized_start=3556
-  _globals['_ITERATIONEVENT']._serialized_end=3728
-  _globals['_STEPEVENT']._serialized_start=3731
-  _globals['_STEPEVENT']._serialized_end=4064
-  _globals['_LOGLINE']._serialized_start=4066
-  _globals['_LOGLINE']._serialized_end=4123
-  _globals['_PROMPTANSWERED']._serialized_start=4125
-  _globals['_PROMPTANSWERED']._serialized_end=4212
-  _globals['_HEARTBEAT']._serialized_start=4214
-  _globals['_HEARTBEAT']._serialized_end=4225
-  _globals['_QUEUECHANGED']._serialized_start=4227
-  _globals['_QUEUECHANGED']._serialized_end=4289
+  _globals['_RUNSTATE']._serialized_start=4572
+  _globals['_RUNSTATE']._serialized_end=4798
+  _globals['_RUNPHASE']._serialized_start=4800
+  _globals['_RUNPHASE']._serialized_end=4900
+  _globals['_PAUSEKIND']._serialized_start=4903
+  _globals['_PAUSEKIND']._serialized_end=5043
+  _globals['_RUN']._serialized_start=194
+  _globals['_RUN']._serialized_end=816
+  _globals['_ITERATION']._serialized_start=818
+  _globals['_ITERATION']._serialized_end=871
+  _globals['_RUNMODE']._serialized_start=874
+  _globals['_RUNMODE']._serialized_end=1066
+  _globals['_REPEATMODE']._serialized_start=1068
+  _globals['_REPEATMODE']._serialized_end=1140
+  _globals['_PARAMETERROWS']._serialized_start=1142
+  _globals['_PARAMETERROWS']._serialized_end=1196
+  _globals['_CSVROWS']._serialized_start=1198
+  _globals['_CSVROWS']._serialized_end=1221
+  _globals['_CAMPAIGNMODE']._serialized_start=1224
+  _globals['_CAMPAIGNMODE']._serialized_end=1372
+  _globals['_RUNOPTIONS']._serialized_start=1374
+  _globals['_RUNOPTIONS']._serialized_end=1500
+  _globals['_PAUSEREASON']._serialized_start=1503
+  _globals['_PAUSEREASON']._serialized_end=1801
+  _globals['_RUNERROR']._serialized_start=1803
+  _globals['_RUNERROR']._serialized_end=1861
+  _globals['_RUNPROGRESS']._serialized_start=1864
+  _globals['_RUNPROGRESS']._serialized_end=2022
+  _globals['_PHASERECORD']._serialized_start=2024
+  _globals['_PHASERECORD']._serialized_end=2127
+  _globals['_ITERATIONRECORD']._serialized_start=2130
+  _globals['_ITERATIONRECORD']._serialized_end=2384
+  _globals['_STEPRECORD']._serialized_start=2387
+  _globals['_STEPRECORD']._serialized_end=2712
+  _globals['_RUNEVENT']._serialized_start=2715
+  _globals['_RUNEVENT']._serialized_end=3598
+  _globals['_RUNSTATECHANGED']._serialized_start=3601
+  _globals['_RUNSTATECHANGED']._serialized_end=3780
+  _globals['_PHASEEVENT']._serialized_start=3782
+  _globals['_PHASEEVENT']._serialized_end=3833
+  _globals['_ITERATIONEVENT']._serialized_start=3836
+  _globals['_ITERATIONEVENT']._serialized_end=4008
+  _globals['_STEPEVENT']._serialized_start=4011
+  _globals['_STEPEVENT']._serialized_end=4344
+  _globals['_LOGLINE']._serialized_start=4346
+  _globals['_LOGLINE']._serialized_end=4403
+  _globals['_PROMPTANSWERED']._serialized_start=4405
+  _globals['_PROMPTANSWERED']._serialized_end=4492
+  _globals['_HEARTBEAT']._serialized_start=4494
+  _globals['_HEARTBEAT']._serialized_end=4505
+  _globals['_QUEUECHANGED']._serialized_start=4507
+  _globals['_QUEUECHANGED']._serialized_end=4569
 # @@protoc_insertion_point(module_scope)

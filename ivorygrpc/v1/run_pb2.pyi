@@ -3,6 +3,7 @@ import datetime
 from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from ivorygrpc.v1 import campaign_pb2 as _campaign_pb2
 from ivorygrpc.v1 import workflow_pb2 as _workflow_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -137,8 +138,16 @@ class CsvRows(_message.Message):
     def __init__(self, text: _Optional[str] = ...) -> None: ...
 
 class CampaignMode(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("spec", "iterations", "existing_data", "campaign_id")
+    SPEC_FIELD_NUMBER: _ClassVar[int]
+    ITERATIONS_FIELD_NUMBER: _ClassVar[int]
+    EXISTING_DATA_FIELD_NUMBER: _ClassVar[int]
+    CAMPAIGN_ID_FIELD_NUMBER: _ClassVar[int]
+    spec: _campaign_pb2.CampaignSpec
+    iterations: int
+    existing_data: _campaign_pb2.ExistingData
+    campaign_id: str
+    def __init__(self, spec: _Optional[_Union[_campaign_pb2.CampaignSpec, _Mapping]] = ..., iterations: _Optional[int] = ..., existing_data: _Optional[_Union[_campaign_pb2.ExistingData, _Mapping]] = ..., campaign_id: _Optional[str] = ...) -> None: ...
 
 class RunOptions(_message.Message):
     __slots__ = ("cleanup_on_stop", "continue_queue_on_stop")
@@ -249,7 +258,7 @@ class StepRecord(_message.Message):
     def __init__(self, step_id: _Optional[str] = ..., kind: _Optional[str] = ..., title: _Optional[str] = ..., sample: _Optional[int] = ..., attempt: _Optional[int] = ..., arguments: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., output: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., error: _Optional[_Union[RunError, _Mapping]] = ..., skipped: _Optional[bool] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class RunEvent(_message.Message):
-    __slots__ = ("sequence", "run_id", "time", "state_changed", "phase_started", "phase_finished", "iteration_started", "iteration_finished", "step_started", "step_finished", "log", "prompt_requested", "prompt_answered", "progress", "heartbeat", "queue_changed")
+    __slots__ = ("sequence", "run_id", "time", "state_changed", "phase_started", "phase_finished", "iteration_started", "iteration_finished", "step_started", "step_finished", "log", "prompt_requested", "prompt_answered", "progress", "heartbeat", "queue_changed", "trials_suggested", "trials_observed")
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     RUN_ID_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
@@ -266,6 +275,8 @@ class RunEvent(_message.Message):
     PROGRESS_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     QUEUE_CHANGED_FIELD_NUMBER: _ClassVar[int]
+    TRIALS_SUGGESTED_FIELD_NUMBER: _ClassVar[int]
+    TRIALS_OBSERVED_FIELD_NUMBER: _ClassVar[int]
     sequence: int
     run_id: str
     time: _timestamp_pb2.Timestamp
@@ -282,7 +293,9 @@ class RunEvent(_message.Message):
     progress: RunProgress
     heartbeat: Heartbeat
     queue_changed: QueueChanged
-    def __init__(self, sequence: _Optional[int] = ..., run_id: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state_changed: _Optional[_Union[RunStateChanged, _Mapping]] = ..., phase_started: _Optional[_Union[PhaseEvent, _Mapping]] = ..., phase_finished: _Optional[_Union[PhaseEvent, _Mapping]] = ..., iteration_started: _Optional[_Union[IterationEvent, _Mapping]] = ..., iteration_finished: _Optional[_Union[IterationEvent, _Mapping]] = ..., step_started: _Optional[_Union[StepEvent, _Mapping]] = ..., step_finished: _Optional[_Union[StepEvent, _Mapping]] = ..., log: _Optional[_Union[LogLine, _Mapping]] = ..., prompt_requested: _Optional[_Union[PauseReason, _Mapping]] = ..., prompt_answered: _Optional[_Union[PromptAnswered, _Mapping]] = ..., progress: _Optional[_Union[RunProgress, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., queue_changed: _Optional[_Union[QueueChanged, _Mapping]] = ...) -> None: ...
+    trials_suggested: _campaign_pb2.TrialsSuggested
+    trials_observed: _campaign_pb2.TrialsObserved
+    def __init__(self, sequence: _Optional[int] = ..., run_id: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state_changed: _Optional[_Union[RunStateChanged, _Mapping]] = ..., phase_started: _Optional[_Union[PhaseEvent, _Mapping]] = ..., phase_finished: _Optional[_Union[PhaseEvent, _Mapping]] = ..., iteration_started: _Optional[_Union[IterationEvent, _Mapping]] = ..., iteration_finished: _Optional[_Union[IterationEvent, _Mapping]] = ..., step_started: _Optional[_Union[StepEvent, _Mapping]] = ..., step_finished: _Optional[_Union[StepEvent, _Mapping]] = ..., log: _Optional[_Union[LogLine, _Mapping]] = ..., prompt_requested: _Optional[_Union[PauseReason, _Mapping]] = ..., prompt_answered: _Optional[_Union[PromptAnswered, _Mapping]] = ..., progress: _Optional[_Union[RunProgress, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., queue_changed: _Optional[_Union[QueueChanged, _Mapping]] = ..., trials_suggested: _Optional[_Union[_campaign_pb2.TrialsSuggested, _Mapping]] = ..., trials_observed: _Optional[_Union[_campaign_pb2.TrialsObserved, _Mapping]] = ...) -> None: ...
 
 class RunStateChanged(_message.Message):
     __slots__ = ("state", "previous", "pause", "error")

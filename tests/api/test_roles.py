@@ -13,6 +13,7 @@ from tests.fixtures.server import Served
 A, C = "/ivorygrpc.v1.AuthService/", "/ivorygrpc.v1.ControlService/"
 D = "/ivorygrpc.v1.DesignService/"
 E = "/ivorygrpc.v1.ExecuteService/"
+K = "/ivorygrpc.v1.CampaignService/"
 # The lowest role each rpc allows (SPEC §3: viewer reads, operator moves, admin manages users).
 EXPECTED = {
     A + "GetCurrentUser": "viewer",
@@ -64,6 +65,14 @@ EXPECTED = {
     E + "StreamRunEvents": "viewer",
     E + "ExportRunData": "viewer",
     E + "GetRunLog": "viewer",
+    K + "ListOptimizers": "viewer",
+    K + "GetParameterSpace": "viewer",
+    K + "CreateCampaign": "operator",
+    K + "GetCampaign": "viewer",
+    K + "ListCampaigns": "viewer",
+    K + "SuggestTrials": "operator",
+    K + "ReportTrials": "operator",
+    K + "DeleteCampaign": "admin",
     "/ivorygrpc.deck.pump.v1.PumpService/Prime": "operator",
     "/ivorygrpc.deck.sdl.v1.SdlService/GetTemperature": "operator",
     "/ivorygrpc.deck.blocks.v1.BlocksService/Dilute": "operator",

@@ -25,7 +25,7 @@ from ivorygrpc.store.users import UserRepository
 from ivorygrpc.store.workflows import WorkflowRepository
 
 STORE_DIR = Path(__file__).resolve().parents[3] / "ivorygrpc" / "store"
-HEAD = "0004"
+HEAD = "0005"
 
 
 def test_sqlite_url_and_parent_folder(tmp_path: Path) -> None:

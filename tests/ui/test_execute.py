@@ -1,0 +1,110 @@
+"""Execute page: queue runs from the form, answer prompts, the queue, two synced tabs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from nicegui import ui
+from nicegui.testing import User
+
+from tests.fixtures.runs import call, create_run, deck_module, finish, mode, par, save_workflow
+from tests.fixtures.server import Served
+from tests.ui.conftest import eventually, logged_in
+
+ASK = {"input": {"name": "answer", "prompt": "How much?", "type": "INPUT_TYPE_NUMBER"}}
+PAUSE = {"pause": {"message": "Load the vials"}}
+
+
+async def test_run_a_parameter_table_and_answer_the_input_prompts(user: User,
+                                                                  ui_server: Served) -> None:
+    await save_workflow(ui_server.channel, "ask", [ASK, call("measure", x=par("x"),
+                                                               save_as=["doubled"])])
+    await logged_in(user, path="/execute?workflow=ask")
+    await user.should_see("Run parameters: #x", retries=50)
+    user.find("mode-table").click()
+    user.find("cell-1-x").type("1.5")
+    user.find("add-row").click()
+    await user.should_see(marker="cell-2-x")
+    user.find("cell-2-x").clear().type("2")
+    user.find("queue-run").click()
+    for iteration, answer in ((1, "10"), (2, "20")):
+        await user.should_see(f"ask · iteration {iteration}", retries=100)
+        user.find("prompt-value").type(answer)
+        user.find("prompt-answer").click()
+        await user.should_not_see(f"ask · iteration {iteration}", retries=100)
+    await user.should_not_see(marker="prompt-message", retries=100)
+    await user.should_see("succeeded", retries=100)
+    await user.should_see(marker="live-open-data")
+    calls = [args for name, args in deck_module().lab.calls if name == "measure"]
+    assert calls == [(1.5,), (2.0,)]
+
+
+async def test_a_bad_table_is_refused_with_the_servers_reasons(user: User,
+                                                               ui_server: Served) -> None:
+    await save_workflow(ui_server.channel, "typed", [call("add", a=par("a"))])
+    await logged_in(user, path="/execute?workflow=typed")
+    await user.should_see("Run parameters: #a", retries=50)
+    user.find("mode-table").click()
+    user.find("cell-1-a").type("not a number")
+    user.find("queue-run").click()
+    await user.should_see(marker="run-problems", retries=50)
+    await user.should_see("line 2", retries=50)
+
+
+def queued(user: User) -> list[str]:
+    """The names of the queued runs as listed, in order."""
+    names = {}
+    for row in user.find(marker="queued-run").elements:
+        texts = [e.text for e in row.descendants() if isinstance(e, ui.label)]
+        names[int(texts[0])] = texts[1]  # position, then name
+    return [names[position] for position in sorted(names)]
+
+
+async def test_repeat_with_parameters_and_the_queue(user: User, ui_server: Served) -> None:
+    lab = deck_module().lab
+    await save_workflow(ui_server.channel, "held", [call("hold")])
+    await save_workflow(ui_server.channel, "add", [call("add", a=par("a"))])
+    lab.gate.clear()
+    blocker = await create_run(ui_server.channel, "held")
+    await logged_in(user, path="/execute?workflow=add")
+    await user.should_see("Run parameters: #a", retries=50)
+    user.find("mode-repeat").click()
+    user.find("repeat-count").clear().type("2")
+    user.find("run-param-a").type("4")
+    user.find("run-name").type("first")
+    user.find("queue-run").click()
+    await user.should_see("Queue · 1", retries=100)
+    user.find("run-name").clear().type("second")
+    user.find("queue-run").click()
+    await user.should_see("Queue · 2", retries=100)
+    user.find("queue-up-2").click()  # second moves before first
+    await user.should_see("Queue · 2")
+    await eventually(lambda: queued(user) == ["second", "first"])
+    user.find("queue-cancel-2").click()  # cancels "first"
+    await eventually(lambda: queued(user) == ["second"])
+    user.find("queue-toggle").click()
+    await user.should_see(marker="queue-paused", retries=100)
+    user.find("queue-toggle").click()
+    await user.should_not_see(marker="queue-paused", retries=100)
+    lab.gate.set()
+    await finish(ui_server.channel, blocker.id)
+    await user.should_see("Queue · 0", retries=100)
+
+
+async def test_two_tabs_see_the_same_run_and_one_answer_closes_both(
+        user: User, create_user: Callable[[], User], ui_server: Served) -> None:
+    await save_workflow(ui_server.channel, "paused", [PAUSE, call("measure", x=par("x"))])
+    other = create_user()
+    await logged_in(user, path="/execute")
+    await logged_in(other, path="/execute")
+    run = await create_run(ui_server.channel, "paused", display_name="shared run",
+                           mode=mode(repeat=1, parameters={"x": 3}))
+    for tab in (user, other):
+        await tab.should_see("Load the vials", retries=100)
+        await tab.should_see("shared run")
+    other.find("prompt-answer").click()
+    await user.should_not_see(marker="prompt-message", retries=100)
+    await other.should_not_see(marker="prompt-message", retries=100)
+    for tab in (user, other):
+        await tab.should_see("succeeded", retries=100)
+    assert run.id

@@ -1,0 +1,1 @@
+"""Reusable UI parts: the typed parameter form, dialogs, tables."""

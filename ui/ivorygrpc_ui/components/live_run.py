@@ -1,0 +1,200 @@
+"""The run in progress: progress, the workflow tree with the step in flight highlighted,
+the streaming log and the run controls. Fed by `EventHub` events (`on_event`); it reads
+the run, its workflow version and its stored log once when it starts following a run."""
+
+from __future__ import annotations
+
+from nicegui import background_tasks, ui
+
+from ivorygrpc.v1 import run_pb2
+from ivorygrpc.v1 import workflow_pb2 as wf
+from ivorygrpc_ui.client import design as design_api
+from ivorygrpc_ui.client import execute as api
+from ivorygrpc_ui.client.connection import Connection, UiError
+from ivorygrpc_ui.client.events import FINAL_STATES, RunEventInfo, state_name
+from ivorygrpc_ui.components.step_tree import StepTree
+
+PHASE_NAMES = {run_pb2.RUN_PHASE_PREP: "prep", run_pb2.RUN_PHASE_MAIN: "main",
+               run_pb2.RUN_PHASE_CLEANUP: "cleanup"}
+STATE_COLORS = {"queued": "grey-6", "running": "primary", "paused": "warning",
+                "succeeded": "positive", "failed": "negative", "stopped": "blue-grey-6",
+                "cancelled": "grey-6", "interrupted": "negative"}
+_LOG_LINES = 1000
+
+
+class LiveRun:
+    """The live panel of one page."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.run: run_pb2.Run | None = None
+        self.workflow: wf.Workflow | None = None
+        self.tree = StepTree()
+        self._log_sequence = 0
+
+    def build(self) -> None:
+        self.header = ui.refreshable(self._header)
+        self.steps = ui.refreshable(self._steps)
+        self.header()
+        with ui.row().classes("w-full items-start gap-4 no-wrap"):
+            with ui.column().classes("w-1/2 min-w-0 gap-1"):
+                ui.label("Workflow").classes("text-xs uppercase tracking-wide text-slate-500")
+                self.steps()
+            with ui.column().classes("w-1/2 min-w-0 gap-1"):
+                ui.label("Log").classes("text-xs uppercase tracking-wide text-slate-500")
+                self.log = ui.log(max_lines=_LOG_LINES).classes(
+                    "w-full h-72 text-xs bg-slate-50 rounded").mark("run-log")
+
+    # -- following a run -------------------------------------------------------------------
+
+    async def follow(self, run_id: str) -> None:
+        """Show `run_id`: its state, workflow and stored log."""
+        try:
+            run = await api.get_run(self.conn, run_id)
+            workflow = await design_api.get_workflow(self.conn, run.workflow,
+                                                     run.workflow_version)
+            lines = await api.run_log(self.conn, run_id)
+        except UiError as exc:
+            ui.notify(exc.text, type="negative")
+            return
+        self.run, self.workflow = run, workflow
+        self.tree.done_steps.clear()
+        self.tree.current_step = run.progress.step_id
+        self.log.clear()
+        self._log_sequence = 0
+        for line in lines:
+            self._write(line)
+        self.header.refresh()
+        self.steps.refresh()
+
+    def on_event(self, info: RunEventInfo) -> None:
+        """Apply one streamed event."""
+        event = info.raw
+        if self.run is None or info.run_id != self.run.id:
+            if info.kind == "state_changed" and info.state == "running":  # a new run started
+                background_tasks.create(self.follow(info.run_id), name="follow run")
+            return
+        if info.kind == "state_changed":
+            self.run.state = event.state_changed.state
+            self.run.pause.CopyFrom(event.state_changed.pause)
+            self.run.error.CopyFrom(event.state_changed.error)
+            if info.state in FINAL_STATES:
+                self.tree.current_step = ""
+                self.run.progress.fraction = 1.0 if info.state == "succeeded" else \
+                    self.run.progress.fraction
+            self.header.refresh()
+        elif info.kind == "progress":
+            self.run.progress.CopyFrom(event.progress)
+            self._highlight(event.progress.step_id)
+            self.header.refresh()
+        elif info.kind == "step_started":
+            self._highlight(event.step_started.step_id)
+        elif info.kind == "step_finished":
+            self.tree.done_steps.add(event.step_finished.step_id)
+        elif info.kind == "iteration_started":
+            self.tree.done_steps.clear()
+        elif info.kind == "log":
+            self._write(run_pb2.LogLine(level=event.log.level, logger=event.log.logger,
+                                        message=event.log.message), info.sequence)
+
+    def _highlight(self, step_id: str) -> None:
+        if step_id and step_id != self.tree.current_step:
+            self.tree.current_step = step_id
+            self.steps.refresh()
+
+    def _write(self, line: run_pb2.LogLine, sequence: int = 0) -> None:
+        if sequence and sequence <= self._log_sequence:
+            return
+        self._log_sequence = max(self._log_sequence, sequence)
+        prefix = "" if line.level in ("", "INFO") else f"{line.level}: "
+        self.log.push(f"{prefix}{line.message}")
+
+    # -- drawing ---------------------------------------------------------------------------
+
+    def _header(self) -> None:
+        run = self.run
+        if run is None:
+            ui.label("No run yet. Queue one with the form.").classes("text-sm text-slate-500") \
+                .mark("live-empty")
+            return
+        state = state_name(run.state)
+        progress = run.progress
+        with ui.row().classes("w-full items-center gap-3"):
+            ui.label(run.display_name or run.workflow).classes("text-lg font-semibold") \
+                .mark("live-name")
+            ui.badge(state, color=STATE_COLORS.get(state, "grey-6")).mark("live-state")
+            ui.label(_where(progress, state)).classes("text-sm text-slate-600") \
+                .mark("live-progress")
+            ui.space()
+            if state in FINAL_STATES:
+                ui.link("Open in Data", f"/data?run={run.id}").classes("text-sm") \
+                    .mark("live-open-data")
+        ui.linear_progress(value=progress.fraction, show_value=False, size="8px") \
+            .props("rounded" + (" color=positive" if state == "succeeded" else "")) \
+            .classes("w-full")
+        if run.pause.kind == run_pb2.PAUSE_KIND_STEP_ERROR and state == "paused":
+            error = run.pause.error
+            with ui.row().classes("w-full items-center gap-2 rounded bg-red-50 px-3 py-2"):
+                ui.icon("error", color="negative")
+                ui.label(f"{error.type}: {error.message}").classes("text-sm grow") \
+                    .mark("live-error")
+        elif run.HasField("error") and run.error.message and state in FINAL_STATES:
+            ui.label(f"{run.error.type}: {run.error.message}").classes("text-sm text-red-700")
+        self._controls(run, state)
+
+    def _controls(self, run: run_pb2.Run, state: str) -> None:
+        if state in FINAL_STATES or state == "queued":
+            return
+        error = run.pause.kind == run_pb2.PAUSE_KIND_STEP_ERROR and state == "paused"
+        operator = run.pause.kind == run_pb2.PAUSE_KIND_OPERATOR and state == "paused"
+        with ui.row().classes("gap-2"):
+            if state == "running":
+                self._button("Pause", "pause", "run-pause",
+                             lambda: api.pause_run(self.conn, run.id))
+            if operator:
+                self._button("Resume", "play_arrow", "run-resume",
+                             lambda: api.resume_run(self.conn, run.id))
+            if error:
+                self._button("Retry step", "replay", "run-retry",
+                             lambda: api.retry_step(self.conn, run.id, run.pause.id))
+                self._button("Skip step", "skip_next", "run-skip",
+                             lambda: api.skip_step(self.conn, run.id, run.pause.id))
+            self._button("Stop after iteration", "stop_circle", "run-stop-after",
+                         lambda: api.stop_run(self.conn, run.id, now=False), outline=True)
+            self._button("Stop now", "stop", "run-stop-now",
+                         lambda: api.stop_run(self.conn, run.id, now=True), outline=True,
+                         color="negative")
+
+    @staticmethod
+    def _button(label: str, icon: str, marker: str, action: object, *, outline: bool = False,
+                color: str = "primary") -> None:
+        async def click() -> None:
+            try:
+                await action()  # type: ignore[operator]
+            except UiError as exc:
+                ui.notify(exc.text, type="negative")
+
+        ui.button(label, icon=icon, on_click=click).props(
+            f"no-caps dense {'outline' if outline else ''} color={color}").mark(marker)
+
+    def _steps(self) -> None:
+        if self.workflow is None:
+            ui.label("—").classes("text-slate-400")
+            return
+        phase = PHASE_NAMES.get(self.run.progress.phase, "main") if self.run else "main"
+        for name in ("prep", "main", "cleanup"):
+            if getattr(self.workflow, name):
+                label = name.capitalize() + (" · running" if name == phase and self.run
+                                             and self.run.state == run_pb2.RUN_STATE_RUNNING
+                                             else "")
+                ui.label(label).classes("text-xs font-medium text-slate-500 mt-1")
+                self.tree.show(self.workflow, name)
+
+
+def _where(progress: run_pb2.RunProgress, state: str) -> str:
+    phase = PHASE_NAMES.get(progress.phase, "")
+    if state == "queued":
+        return "waiting in the queue"
+    if phase == "main" or (progress.iterations and progress.iteration):
+        return f"iteration {progress.iteration}/{progress.iterations}"
+    return phase

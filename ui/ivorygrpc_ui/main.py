@@ -1,0 +1,109 @@
+"""Composition root: registers every page and serves the UI.
+
+- `create_app(server_address)` points the UI at a gRPC server and registers the pages of
+  `PAGES` (each module under `ivorygrpc_ui.pages` exposes ``create()``); it is what tests
+  call inside a NiceGUI user simulation.
+- `run(...)` serves the UI alone (``ivorygrpc ui --server HOST:PORT``) with `ui.run`.
+- `serving(...)` serves it inside an already running event loop, next to the gRPC server
+  (``ivorygrpc serve DECK.py``); the caller keeps signal handling.
+
+Logins are kept in NiceGUI's user storage under `storage_dir` (bearer tokens: the folder is
+private to the user running the UI) and signed with a secret kept there too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import importlib.util
+import os
+import secrets
+from collections.abc import AsyncIterator, Generator
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from nicegui import app, ui
+from nicegui.storage import Storage
+
+from ivorygrpc_ui import settings, state
+
+__all__ = ["PAGES", "create_app", "run", "serving"]
+
+PAGES = ("login", "users", "instruments", "library", "data", "design", "execute")
+# Pages another module set provides; skipped (with their nav links 404) until they exist.
+OPTIONAL_PAGES = frozenset({"design", "execute"})
+TITLE = "ivorygrpc"
+
+
+def create_app(server_address: str) -> None:
+    """Register every page, talking to the gRPC server at `server_address`."""
+    settings.configure(server_address)
+    for name in PAGES:
+        module = f"ivorygrpc_ui.pages.{name}"
+        if name in OPTIONAL_PAGES and importlib.util.find_spec(module) is None:
+            continue
+        importlib.import_module(module).create()
+
+    @ui.page("/")
+    def index() -> RedirectResponse:
+        return RedirectResponse("/instruments")
+
+    app.on_shutdown(state.close_hubs)
+
+
+def _storage(storage_dir: Path) -> str:
+    """Put NiceGUI's storage in `storage_dir` and return its (persistent) secret."""
+    storage_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    Storage.path = storage_dir.resolve()
+    app.storage = Storage()
+    secret_file = storage_dir / "secret"
+    if not secret_file.exists():
+        fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(32))
+    return secret_file.read_text().strip()
+
+
+def run(server_address: str, *, host: str = "127.0.0.1", port: int = 8000,
+        storage_dir: Path = Path("ivorygrpc_ui_data")) -> None:
+    """Serve the UI until interrupted (blocking)."""
+    secret = _storage(storage_dir)
+    create_app(server_address)
+    ui.run(host=host, port=port, title=TITLE, reload=False, show=False, storage_secret=secret,
+           show_welcome_message=False, favicon="🧪")
+
+
+@contextlib.asynccontextmanager
+async def serving(server_address: str, *, host: str = "127.0.0.1", port: int = 8000,
+                  storage_dir: Path = Path("ivorygrpc_ui_data")) -> AsyncIterator[str]:
+    """Serve the UI in the running loop while the block runs; yields its URL."""
+    import uvicorn
+
+    secret = _storage(storage_dir)
+    create_app(server_address)
+    fastapi_app = FastAPI()
+    ui.run_with(fastapi_app, title=TITLE, storage_secret=secret, show_welcome_message=False,
+                favicon="🧪")
+
+    class EmbeddedServer(uvicorn.Server):
+        """A uvicorn server that leaves signal handling to the embedding program."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Generator[None, None, None]:
+            yield
+
+    server = EmbeddedServer(uvicorn.Config(fastapi_app, host=host, port=port,
+                                           log_level="warning"))
+    task = asyncio.create_task(server.serve(), name="ivorygrpc ui")
+    while not server.started and not task.done():
+        await asyncio.sleep(0.05)
+    if task.done():
+        await task
+        raise OSError(f"the browser UI could not listen on {host}:{port}")
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        await task

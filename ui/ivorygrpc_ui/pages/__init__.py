@@ -1,0 +1,1 @@
+"""One module per page; each exposes ``create()`` that registers its routes."""

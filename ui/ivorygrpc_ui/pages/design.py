@@ -1,0 +1,267 @@
+"""``/design``: the workflow editor (``?workflow=NAME`` opens a saved workflow).
+
+Edits happen on a local draft (`editor.WorkflowEditor`, with undo/redo); after each edit
+the draft is checked with ``ValidateWorkflow`` and the problems are shown on the steps.
+Save makes a new version (``UpdateWorkflow`` with the etag), Save as a new workflow.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+
+from nicegui import background_tasks, ui
+
+from ivorygrpc.v1 import instrument_pb2 as ins
+from ivorygrpc.v1 import workflow_pb2 as wf
+from ivorygrpc_ui import session, theme
+from ivorygrpc_ui.client import design as api
+from ivorygrpc_ui.client.connection import Connection, Role, UiError
+from ivorygrpc_ui.client.design import Imported
+from ivorygrpc_ui.components import workflow_files as files
+from ivorygrpc_ui.components.step_dialog import open_step_dialog
+from ivorygrpc_ui.components.step_palette import NewStep, step_palette
+from ivorygrpc_ui.components.step_tree import STYLE, StepTree
+from ivorygrpc_ui.editor import PHASES, Slot, WorkflowEditor, names_in
+
+PHASE_LABELS = {"prep": "Prep (once)", "main": "Main (per iteration)",
+                "cleanup": "Cleanup (once)"}
+
+
+class DesignPage:
+    """One browser tab's editor."""
+
+    def __init__(self, conn: Connection, instruments: list[ins.Instrument]) -> None:
+        self.conn = conn
+        self.instruments = instruments
+        self.methods = {(i.name, m.name): m for i in instruments for m in i.methods}
+        self.editor = WorkflowEditor()
+        self.tree = StepTree(self.editor, on_edit=self.edit_step)
+        self.phase = "main"
+        self.saved_name = ""  # the name on the server; "" for a new, unsaved workflow
+        self.general_problems: list[str] = []
+        self._generation = 0
+        self.editor.listeners.append(self.changed)
+
+    # -- loading and saving ----------------------------------------------------------------
+
+    async def open(self, name: str, version: int = 0) -> None:
+        try:
+            workflow = await api.get_workflow(self.conn, name, version)
+            if version:
+                latest = await api.get_workflow(self.conn, name)
+                workflow.etag = latest.etag  # saving an old version makes it the newest
+        except UiError as exc:
+            ui.notify(exc.text, type="negative")
+            return
+        self.saved_name = workflow.name
+        self.editor.load(workflow)
+        if version:
+            ui.notify(f"Opened version {version}; saving makes it the newest version.")
+
+    def new(self) -> None:
+        self.saved_name = ""
+        self.editor.load(wf.Workflow())
+
+    async def save(self) -> None:
+        if not self.saved_name:
+            await self.save_as()
+            return
+        try:
+            saved = await api.update_workflow(self.conn, self.editor.workflow)
+        except UiError as exc:
+            ui.notify(exc.text, type="negative", multi_line=True)
+            return
+        self.editor.mark_saved(saved)
+        ui.notify(f"Saved {saved.name} version {saved.version}", type="positive")
+
+    async def save_as(self) -> None:
+        draft = self.editor.workflow
+        with self.anchor:
+            answer = await files.ask_name("Save as", "" if self.saved_name else draft.name,
+                                          draft.display_name, draft.description)
+        if answer is None:
+            return
+        draft.name, draft.display_name, draft.description = answer
+        draft.etag, draft.version = "", 0
+        try:
+            saved = await api.create_workflow(self.conn, draft)
+        except UiError as exc:
+            ui.notify(exc.text, type="negative", multi_line=True)
+            return
+        self.saved_name = saved.name
+        self.editor.load(saved)
+        ui.notify(f"Saved {saved.name} version 1", type="positive")
+
+    async def finalize(self) -> None:
+        if self.editor.dirty:
+            ui.notify("Save the changes first.", type="warning")
+            return
+        try:
+            self.editor.mark_saved(await api.finalize_workflow(self.conn, self.saved_name))
+        except UiError as exc:
+            ui.notify(exc.text, type="negative")
+            return
+        ui.notify(f"{self.saved_name} is finalized; use Save as to change it.")
+
+    def imported(self, item: Imported) -> None:
+        self.saved_name = ""
+        workflow = wf.Workflow()
+        workflow.CopyFrom(item.workflow)
+        workflow.etag, workflow.version = "", 0
+        self.editor.load(workflow)
+        self.editor.history.clear()
+        for warning in item.warnings:
+            ui.notify(warning, type="warning", multi_line=True)
+
+    # -- edits and validation --------------------------------------------------------------
+
+    def add(self, new_step: NewStep) -> None:
+        self.editor.add(new_step(), Slot(self.phase))
+
+    def edit_step(self, step_id: str) -> None:
+        parameters, variables = names_in(self.editor.workflow)
+        with self.anchor:
+            open_step_dialog(self.editor.step(step_id), methods=self.methods,
+                             suggestions=[f"#{p}" for p in parameters]
+                             + [f"={v}" for v in variables], on_save=self.editor.update)
+
+    def changed(self) -> None:
+        self.view.refresh()
+        self.toolbar.refresh()
+        self._generation += 1
+        background_tasks.create(self.validate(self._generation), name="validate workflow")
+
+    async def validate(self, generation: int) -> None:
+        draft = self.editor.workflow
+        draft.name = draft.name or "untitled"
+        try:
+            problems = await api.validate(self.conn, draft)
+        except UiError as exc:
+            problems, self.general_problems = [], [exc.text]
+        else:
+            self.general_problems = []
+        if generation != self._generation:
+            return  # a later edit is being checked
+        by_step: dict[str, list[str]] = defaultdict(list)
+        for problem in problems:
+            if problem.step_id:
+                by_step[problem.step_id].append(problem.message)
+            else:
+                self.general_problems.append(problem.message)
+        self.tree.problems = by_step
+        self.problem_count = len(problems)
+        self.view.refresh()
+
+    # -- drawing ---------------------------------------------------------------------------
+
+    def build(self) -> None:
+        ui.add_css(STYLE)
+        self.problem_count = 0
+        self.toolbar = ui.refreshable(self._toolbar)
+        self.view = ui.refreshable(self._view)
+        self.anchor = ui.element("div").classes("hidden")  # dialogs outlive refreshed buttons
+        with ui.card().classes("w-full p-3"):
+            self.toolbar()
+        with ui.row().classes("w-full items-start gap-4 no-wrap"):
+            with ui.card().classes("w-72 shrink-0 p-3 max-h-[75vh] overflow-auto"):
+                ui.label("Palette").classes("font-semibold")
+                step_palette(self.instruments, on_drag=self.tree.start_new, on_add=self.add)
+            with ui.card().classes("grow p-3 min-w-0"):
+                self.view()
+
+    def _toolbar(self) -> None:
+        draft = self.editor.workflow
+        finalized = draft.state == wf.WORKFLOW_STATE_FINALIZED
+        editable = session.require_role(Role.OPERATOR)
+        with ui.row().classes("w-full items-center gap-2"):
+            ui.label(draft.display_name or draft.name or "New workflow") \
+                .classes("text-lg font-semibold").mark("workflow-heading")
+            if self.saved_name:
+                ui.badge(f"v{draft.version}", color="blue-grey-6").mark("workflow-version")
+            if finalized:
+                ui.badge("finalized", color="positive").mark("workflow-finalized")
+            if self.editor.dirty:
+                ui.badge("unsaved", color="warning").mark("workflow-dirty")
+            ui.space()
+            _tool("undo", "Undo", self.editor.undo, enabled=self.editor.history.can_undo)
+            _tool("redo", "Redo", self.editor.redo, enabled=self.editor.history.can_redo)
+            ui.separator().props("vertical")
+            _tool("note_add", "New", self.new, marker="workflow-new")
+            _tool("upload_file", "Import", self.anchored(files.import_dialog, self.conn,
+                                                         self.imported), marker="workflow-import")
+            _tool("data_object", "Export JSON", lambda: files.export_json(self.editor.workflow),
+                  marker="workflow-export-json")
+            _tool("code", "Python", self.anchored(files.show_python, self.conn, self.saved_name,
+                                                  self.editor.dirty),
+                  enabled=bool(self.saved_name), marker="workflow-python")
+            _tool("history", "Versions",
+                  self.anchored(files.show_versions, self.conn, self.saved_name,
+                                lambda v: self.open(self.saved_name, v)),
+                  enabled=bool(self.saved_name), marker="workflow-versions")
+            _tool("lock", "Finalize", self.finalize, marker="workflow-finalize",
+                  enabled=editable and bool(self.saved_name) and not finalized)
+            ui.separator().props("vertical")
+            ui.button("Save as", on_click=self.save_as).props("outline no-caps") \
+                .mark("workflow-save-as").set_enabled(editable)
+            ui.button("Save", icon="save", on_click=self.save).props("no-caps") \
+                .mark("workflow-save").set_enabled(editable and not finalized)
+
+    def anchored(self, dialog: Callable[..., Awaitable[None]],
+                 *args: object) -> Callable[[], Awaitable[None]]:
+        """A click handler opening `dialog` from the page's stable anchor."""
+        async def handler() -> None:
+            with self.anchor:
+                await dialog(*args)
+        return handler
+
+    def _view(self) -> None:
+        draft = self.editor.workflow
+        tabs = ui.tabs(value=self.phase, on_change=self._switch)  # type: ignore[arg-type]
+        with tabs.classes("w-full").props("align=left dense no-caps"):
+            for phase in PHASES:
+                count = len(getattr(draft, phase))
+                ui.tab(phase, f"{PHASE_LABELS[phase]} · {count}").mark(f"phase-{phase}")
+        if self.general_problems or self.problem_count:
+            with ui.column().classes("w-full gap-0 rounded bg-red-50 px-3 py-2"):
+                count = self.problem_count or len(self.general_problems)
+                ui.label(f"{count} problem{'s' if count != 1 else ''}: the workflow cannot "
+                         "run yet").classes("text-sm font-medium text-red-700") \
+                    .mark("validation-summary")
+                for message in self.general_problems:
+                    ui.label(message).classes("text-xs text-red-700")
+        else:
+            ui.label("✓ Ready to run").classes("text-sm text-green-700") \
+                .mark("validation-summary")
+        self.tree.show(draft, self.phase)
+
+    def _switch(self, event: object) -> None:
+        self.phase = getattr(event, "value", self.phase) or "main"
+        self.view.refresh()
+
+
+def _tool(icon: str, label: str, action: object, *, enabled: bool = True,
+          marker: str = "") -> None:
+    button = ui.button(icon=icon, on_click=action).props(  # type: ignore[arg-type]
+        f'flat round dense color=primary aria-label="{label}"').tooltip(label)
+    button.mark(marker or f"workflow-{label.lower()}")
+    button.set_enabled(enabled)
+
+
+def create() -> None:
+    """Register the Design page."""
+    @ui.page("/design")
+    @session.login_required()
+    async def design_page(conn: Connection, workflow: str = "", version: int = 0) -> None:
+        with theme.frame("Design"):
+            try:
+                instruments = await api.deck_instruments(conn)
+            except UiError as exc:
+                ui.label(exc.text).classes("text-negative").mark("page-error")
+                return
+            page = DesignPage(conn, instruments)
+            page.build()
+            if workflow:
+                await page.open(workflow, version)
+            else:
+                page.changed()

@@ -1,0 +1,101 @@
+"""``/execute``: queue a run (``?workflow=NAME`` preselects one), the queue and the live run.
+
+Everything live comes from the process's `EventHub` (``StreamRunEvents``): run state,
+progress, the log, queue changes and operator prompts, which every open Execute tab shows
+and any one can answer.
+"""
+
+from __future__ import annotations
+
+from nicegui import background_tasks, ui
+
+from ivorygrpc.v1 import run_pb2
+from ivorygrpc_ui import session, state, theme
+from ivorygrpc_ui.client import design as design_api
+from ivorygrpc_ui.client import execute as api
+from ivorygrpc_ui.client.connection import Connection, Role, UiError
+from ivorygrpc_ui.client.events import RunEventInfo
+from ivorygrpc_ui.components.live_run import LiveRun
+from ivorygrpc_ui.components.prompt_dialog import PromptDialogs
+from ivorygrpc_ui.components.run_form import RunForm
+from ivorygrpc_ui.components.run_queue import RunQueue
+from ivorygrpc_ui.components.step_tree import STYLE
+
+
+class ExecutePage:
+    """One browser tab's Execute page."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.live = LiveRun(conn)
+        self.queue = RunQueue(conn)
+        self.prompts = PromptDialogs(conn)
+
+    async def build(self, workflow: str) -> None:
+        ui.add_css(STYLE)
+        workflows = await design_api.list_workflows(self.conn)
+        with ui.row().classes("w-full items-start gap-4 no-wrap"):
+            with ui.column().classes("w-[26rem] shrink-0 gap-4"):
+                if session.require_role(Role.OPERATOR):
+                    with ui.card().classes("w-full gap-2"):
+                        ui.label("New run").classes("font-semibold")
+                        await RunForm(self.conn, workflows, workflow).build()
+                with ui.card().classes("w-full gap-1"):
+                    self.queue.view()
+            with ui.card().classes("grow min-w-0 gap-2"):
+                ui.label("Live run").classes("font-semibold")
+                self.live.build()
+        self.anchor = ui.element("div").classes("hidden")
+        hub = state.hub()
+        hub.events.subscribe(self.on_event)
+        hub.status_changed.subscribe(self.queue.on_status)
+        self.queue.on_status(hub.status)
+        await self.queue.reload()
+        await self._catch_up(hub.status.current_run_id)
+
+    async def _catch_up(self, run_id: str) -> None:
+        """Show the active run (or the latest one) and a prompt it already waits on."""
+        if not run_id:
+            recent = await api.recent_runs(self.conn, page_size=1)
+            run_id = recent[0].id if recent else ""
+        if not run_id:
+            return
+        await self.live.follow(run_id)
+        run = self.live.run
+        if run is not None and run.state == run_pb2.RUN_STATE_PAUSED:
+            with self.anchor:
+                self.prompts.show(run.id, run.display_name or run.workflow, run.pause)
+
+    def on_event(self, info: RunEventInfo) -> None:
+        self.live.on_event(info)
+        event = info.raw
+        if info.kind == "prompt_requested":
+            background_tasks.create(self._prompt(info.run_id, event.prompt_requested),
+                                    name="show prompt")
+        elif info.kind == "prompt_answered":
+            self.prompts.close(event.prompt_answered.pause_id)
+        elif info.kind == "state_changed" and info.state != "paused":
+            self.prompts.close_all()  # one run is active at a time: its prompt is over
+        if info.kind in ("queue_changed", "state_changed"):
+            background_tasks.create(self.queue.reload(), name="reload queue")
+
+    async def _prompt(self, run_id: str, pause: run_pb2.PauseReason) -> None:
+        run = self.live.run
+        if run is None or run.id != run_id:
+            await self.live.follow(run_id)  # a run this tab has not seen start
+            run = self.live.run
+        name = run.display_name or run.workflow if run is not None else run_id
+        with self.anchor:
+            self.prompts.show(run_id, name, pause)
+
+
+def create() -> None:
+    """Register the Execute page."""
+    @ui.page("/execute")
+    @session.login_required()
+    async def execute_page(conn: Connection, workflow: str = "") -> None:
+        with theme.frame("Execute"):
+            try:
+                await ExecutePage(conn).build(workflow)
+            except UiError as exc:
+                ui.label(exc.text).classes("text-negative").mark("page-error")
