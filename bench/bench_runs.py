@@ -81,7 +81,7 @@ async def run(count: int, repeats: int) -> None:
 
 
 def main() -> None:
-    args = common.parse_args(__doc__ or "", count=200)
+    args = common.parse_args(__doc__ or "", count=1000)
     asyncio.run(run(args.count, args.repeats))
 
 

@@ -2,6 +2,11 @@
 
     import ivorygrpc
     ivorygrpc.run(__name__)
+
+and use one from Python (`ivorygrpc.client`):
+
+    lab = ivorygrpc.connect("localhost:50051", username="admin", password="...")
+    lab.pump.dispense(volume_ml=1.5)
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from ivorygrpc.annotations import Range, Unit, block
+from ivorygrpc.client import Client, SyncClient, connect
 from ivorygrpc.deck.remote import remote
 
-__all__ = ["Range", "Unit", "__version__", "block", "remote", "run"]
+__all__ = ["Client", "Range", "SyncClient", "Unit", "__version__", "block", "connect", "remote",
+           "run"]
 __version__ = "0.1.0"
 
 

@@ -50,6 +50,13 @@ def _parser() -> argparse.ArgumentParser:
     browser.add_argument("--data-dir", type=Path, default=Path("ivorygrpc_ui_data"),
                          help="where the UI keeps logins (a private folder)")
 
+    agent = commands.add_parser(
+        "mcp", help="serve a running server's operations to AI agents (MCP over stdio); "
+                    "credentials from IVORYGRPC_TOKEN or IVORYGRPC_USERNAME/IVORYGRPC_PASSWORD")
+    agent.add_argument("--server", required=True, help="the gRPC server, HOST:PORT")
+    agent.add_argument("--tls", action="store_true", help="connect with TLS")
+    agent.add_argument("--ca-file", type=Path, help="PEM CA bundle for TLS")
+
     protos = commands.add_parser("protos", help="schema files")
     protos_commands = protos.add_subparsers(dest="protos_command", required=True)
     export = protos_commands.add_parser("export", help="write .proto files and a descriptor set")
@@ -93,6 +100,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it stops
             run_ui(args.server, host=args.host, port=args.port, storage_dir=args.data_dir)
+        return 0
+    if args.command == "mcp":
+        from ivorygrpc.client.mcp_server import serve_stdio  # lazy: needs the `mcp` extra
+
+        with contextlib.suppress(KeyboardInterrupt):
+            serve_stdio(args.server, tls=args.tls or args.ca_file is not None,
+                        root_certificates=args.ca_file.read_bytes() if args.ca_file else None)
         return 0
     try:
         if args.command == "serve" and (args.deck is None) == (args.schema is None):

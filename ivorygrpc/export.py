@@ -19,7 +19,7 @@ BINPB_NAME = "ivorygrpc.binpb"
 BUF_YAML_NAME = "buf.yaml"
 BUF_YAML = """\
 # Written by `ivorygrpc protos export`; overwritten by the next export.
-# The same rules as the ivorygrpc repository: buf lint, buf breaking FILE.
+# The rules of the ivorygrpc repository: lint STANDARD + COMMENTS, breaking FILE.
 version: v2
 lint:
   use:

@@ -11,6 +11,7 @@ import grpc
 from ivorygrpc.client.errors import from_rpc_error
 from ivorygrpc.v1 import (
     auth_service_pb2_grpc,
+    campaign_service_pb2_grpc,
     control_service_pb2_grpc,
     design_service_pb2_grpc,
     execute_service_pb2_grpc,
@@ -41,6 +42,7 @@ class ClientBase:
         self._control = control_service_pb2_grpc.ControlServiceStub(channel)
         self._design = design_service_pb2_grpc.DesignServiceStub(channel)
         self._execute = execute_service_pb2_grpc.ExecuteServiceStub(channel)
+        self._campaigns = campaign_service_pb2_grpc.CampaignServiceStub(channel)
 
     def metadata(self, extra: Sequence[tuple[str, str]] = ()) -> Metadata:
         """The metadata of a call: the token (when logged in) and `extra`."""

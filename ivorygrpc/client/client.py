@@ -20,12 +20,18 @@ from typing import Any
 import grpc
 
 from ivorygrpc.client.auth import AuthOperations
+from ivorygrpc.client.campaigns import CampaignOperations
 from ivorygrpc.client.control import ControlOperations
 from ivorygrpc.client.design import DesignOperations
 from ivorygrpc.client.events import EventOperations
 from ivorygrpc.client.proxy import AsyncDeck
 from ivorygrpc.client.reflection import RemoteSchema, read_schema
 from ivorygrpc.client.runs import RunOperations
+
+# Reconnect soon after the server comes back (gRPC's default backoff grows to 2 minutes).
+RECONNECT_OPTIONS = [("grpc.initial_reconnect_backoff_ms", 200),
+                     ("grpc.min_reconnect_backoff_ms", 200),
+                     ("grpc.max_reconnect_backoff_ms", 5000)]
 
 
 def channel_credentials(*, tls: bool, root_certificates: bytes | None = None,
@@ -45,7 +51,7 @@ def channel_credentials(*, tls: bool, root_certificates: bytes | None = None,
 
 
 class Client(AuthOperations, ControlOperations, DesignOperations, RunOperations,
-             EventOperations):
+             EventOperations, CampaignOperations):
     """An async client of every ivorygrpc service, plus the typed deck proxy."""
 
     def __init__(self, channel: grpc.aio.Channel, *, token: str | None = None,
@@ -68,8 +74,9 @@ class Client(AuthOperations, ControlOperations, DesignOperations, RunOperations,
         creds = channel_credentials(tls=tls, root_certificates=root_certificates,
                                     private_key=private_key,
                                     certificate_chain=certificate_chain)
-        channel = (grpc.aio.secure_channel(target, creds, options=list(options)) if creds
-                   else grpc.aio.insecure_channel(target, options=list(options)))
+        merged = [*RECONNECT_OPTIONS, *options]
+        channel = (grpc.aio.secure_channel(target, creds, options=merged) if creds
+                   else grpc.aio.insecure_channel(target, options=merged))
         client = cls(channel, token=token, timeout=timeout, target=target)
         if username is not None:
             try:

@@ -4,8 +4,9 @@
   name is the proto value without its prefix (`SOLVENT_ETHANOL` -> `ETHANOL`),
   its value the name the server's users type: the Python member name or the
   `Literal` value as text (`"slow down"`, `"2"`), read from the value comment;
-* records (dataclass, NamedTuple, TypedDict messages) become frozen
-  dataclasses with the same field names;
+* records (dataclass, NamedTuple, TypedDict messages) become namedtuples
+  named after the Python class, with the same fields (each defaulting to
+  None): attribute access, unpacking and equality all work;
 * `google.protobuf.Timestamp` is `datetime` (UTC), `google.protobuf.Value`
   any JSON-like value, repeated fields lists.
 
@@ -18,12 +19,14 @@ NamedTuple, or a mapping.
 from __future__ import annotations
 
 import base64
+import collections
 import dataclasses
 import datetime
 import enum
 import json
+import keyword
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from google.protobuf import descriptor, json_format, message
@@ -40,6 +43,7 @@ _INTS = {FD.TYPE_INT64, FD.TYPE_INT32, FD.TYPE_UINT64, FD.TYPE_UINT32, FD.TYPE_S
          FD.TYPE_SINT32}
 TIMESTAMP = "google.protobuf.Timestamp"
 JSON_TYPES = {"google.protobuf.Value", "google.protobuf.Struct", "google.protobuf.ListValue"}
+_namedtuple: Callable[..., type] = collections.namedtuple  # names known only at run time
 _CHOICE = re.compile(r"^`(.*)`\.?$", re.DOTALL)
 
 
@@ -82,11 +86,19 @@ class DeckTypes:
         return match.group(1) if match else value.name[len(prefix):]
 
     def record_class(self, desc: descriptor.Descriptor) -> type:
-        """A frozen dataclass with the message's fields (in declaration order)."""
+        """A namedtuple with the message's fields (in order, each defaulting to None).
+
+        A dataclass instead when a field name cannot be a namedtuple field (`_x`).
+        """
         if desc.full_name not in self._records:
-            cls = dataclasses.make_dataclass(desc.name, [
-                (f.name, Any, dataclasses.field(default=None)) for f in desc.fields],
-                frozen=True)
+            names = [f.name for f in desc.fields]
+            cls: type
+            if all(n.isidentifier() and not n.startswith("_") and not keyword.iskeyword(n)
+                   for n in names):
+                cls = _namedtuple(desc.name, names, defaults=[None] * len(names))
+            else:
+                cls = dataclasses.make_dataclass(desc.name, [
+                    (n, Any, dataclasses.field(default=None)) for n in names], frozen=True)
             cls.__module__ = desc.file.package
             cls.__doc__ = self.schema.comment(desc.full_name) or f"The record `{desc.name}`."
             self._records[desc.full_name] = cls
@@ -188,9 +200,8 @@ class DeckTypes:
                 if key in (member.name, member.value, f"{_common_prefix(desc)}{member.name}"):
                     return number
         if isinstance(value, int) and not isinstance(value, bool | enum.Enum):
-            for member, number in numbers.items():  # the wire number: an IntEnum's value
-                if value == number:
-                    return number
+            if value in numbers.values():  # the wire number: an IntEnum's value
+                return value
         choices = ", ".join(str(m.value) for m in cls)
         raise ArgumentError(path, f"{value!r} is not one of {choices}")
 

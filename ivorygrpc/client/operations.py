@@ -10,7 +10,8 @@ Built from descriptors alone (reflection), so it works for any ivorygrpc server:
   null scalar), except for JSON-like (`Any`) parameters where it is `null`;
 * results: no field -> `None`; `result` -> its value; `result_0..n` -> a tuple;
   other fields (a NamedTuple or dataclass result) -> a namedtuple named after
-  the Python class.
+  the Python class (the deck's record class when the same record is also a
+  parameter or field somewhere).
 """
 
 from __future__ import annotations
@@ -136,10 +137,18 @@ def _result_class(types: DeckTypes, method: descriptor.MethodDescriptor) -> type
     if not names or names == ["result"] or all(_TUPLE_FIELD.match(n) for n in names):
         return None
     match = _RESULT_CLASS.search(types.schema.comment(method.output_type.full_name))
+    package = method.containing_service.file.package
+    if match and _IDENTIFIER.match(match.group(1)):
+        try:  # the record's own message (when it is also used elsewhere): one class for both
+            record = types.schema.pool.FindMessageTypeByName(f"{package}.{match.group(1)}")
+            if [f.name for f in record.fields] == names:
+                return types.record_class(record)
+        except KeyError:
+            pass
     name = match.group(1) if match and _IDENTIFIER.match(match.group(1)) else (
         f"{method.name}Result")
     cls = collections.namedtuple(name, names)  # type: ignore[misc]
-    cls.__module__ = method.containing_service.file.package
+    cls.__module__ = package
     cls.__annotations__ = {f.name: types.annotation(f, nullable=f.has_presence) for f in fields}
     return cls
 

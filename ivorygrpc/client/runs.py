@@ -27,11 +27,16 @@ def struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
 
 
 def run_mode(*, repeat: int | None, parameters: Mapping[str, Any] | None,
-             rows: Sequence[Mapping[str, Any]] | None, csv: str | None) -> run_pb2.RunMode:
-    """The RunMode for exactly one of repeat(+parameters), rows or csv."""
-    if sum(x is not None for x in (rows, csv)) + (repeat is not None or
-                                                  parameters is not None) > 1:
-        raise ValueError("give one of repeat/parameters, rows or csv")
+             rows: Sequence[Mapping[str, Any]] | None, csv: str | None,
+             campaign: run_pb2.CampaignMode | Mapping[str, Any] | None) -> run_pb2.RunMode:
+    """The RunMode for exactly one of repeat(+parameters), rows, csv or campaign."""
+    if sum(x is not None for x in (rows, csv, campaign)) + (repeat is not None or
+                                                            parameters is not None) > 1:
+        raise ValueError("give one of repeat/parameters, rows, csv or campaign")
+    if campaign is not None:
+        if not isinstance(campaign, run_pb2.CampaignMode):
+            campaign = json_format.ParseDict(dict(campaign), run_pb2.CampaignMode())
+        return run_pb2.RunMode(campaign=campaign)
     if rows is not None:
         return run_pb2.RunMode(rows=run_pb2.ParameterRows(rows=[struct(r) for r in rows]))
     if csv is not None:
@@ -46,14 +51,17 @@ class RunOperations(ClientBase):
     async def create_run(self, workflow: str, *, repeat: int | None = None,
                          parameters: Mapping[str, Any] | None = None,
                          rows: Sequence[Mapping[str, Any]] | None = None,
-                         csv: str | None = None, version: int = 0, batch_size: int = 0,
+                         csv: str | None = None,
+                         campaign: run_pb2.CampaignMode | Mapping[str, Any] | None = None,
+                         version: int = 0, batch_size: int = 0,
                          display_name: str = "", cleanup_on_stop: bool | None = None,
                          continue_queue_on_stop: bool | None = None,
                          request_id: str | None = None) -> run_pb2.Run:
         """Queue a run of `workflow` (latest version unless `version`).
 
         Modes: `repeat=N` with the same `parameters` each time (default: once),
-        `rows=[{...}, ...]` (one parameter set per sample) or `csv="a,b\\n1,2"`.
+        `rows=[{...}, ...]` (one parameter set per sample), `csv="a,b\\n1,2"`, or an
+        optimizer `campaign={"spec": {...}, "iterations": N}` (see `parameter_space`).
         Every problem is refused at once (`InvalidArgument` listing them). Reusing
         a `request_id` returns the run it created first.
         """
@@ -64,7 +72,8 @@ class RunOperations(ClientBase):
             options.continue_queue_on_stop = continue_queue_on_stop
         request = pb.CreateRunRequest(
             workflow=workflow, workflow_version=version, display_name=display_name,
-            mode=run_mode(repeat=repeat, parameters=parameters, rows=rows, csv=csv),
+            mode=run_mode(repeat=repeat, parameters=parameters, rows=rows, csv=csv,
+                          campaign=campaign),
             batch_size=batch_size, options=options, request_id=request_id or new_request_id())
         reply = await self._unary(self._execute.CreateRun, request)
         return reply.run

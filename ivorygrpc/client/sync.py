@@ -142,6 +142,15 @@ class SyncClient:
     export_run_data = _blocking(Client.export_run_data)
     run_log = _blocking(Client.run_log)
 
+    list_optimizers = _blocking(Client.list_optimizers)
+    parameter_space = _blocking(Client.parameter_space)
+    get_campaign = _blocking(Client.get_campaign)
+    list_campaigns = _blocking(Client.list_campaigns)
+    create_campaign = _blocking(Client.create_campaign)
+    suggest_trials = _blocking(Client.suggest_trials)
+    report_trials = _blocking(Client.report_trials)
+    delete_campaign = _blocking(Client.delete_campaign)
+
     events = _iterating(Client.events)
     follow_run = _iterating(Client.follow_run)
 

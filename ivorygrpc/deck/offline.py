@@ -8,6 +8,7 @@ comments `descriptors.py` put there, so it matches the live deck's.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterable
@@ -132,6 +133,15 @@ class _Instrument:
                             record=self._record(field.type_name))
         raise DeckError(f"{self.file.name}: unsupported field type {field.type_name}")
 
+    def _value_type(self, field: d.FieldDescriptorProto, msg: d.DescriptorProto,
+                    scope: str) -> TypeSpec:
+        """A result or record field: `optional` means the value may be None (request
+        fields are all `optional`; their options say which are required)."""
+        type_spec = self._type(field, msg, scope)
+        if field.proto3_optional and not type_spec.nullable:
+            type_spec = dataclasses.replace(type_spec, nullable=True)
+        return type_spec
+
     def _enum(self, full_name: str, msg: d.DescriptorProto, scope: str) -> EnumSpec:
         nested = full_name.startswith(scope + ".")
         if nested:
@@ -164,12 +174,12 @@ class _Instrument:
             msg = self.messages[full_name]
             record = RecordSpec(msg.name, dict, "typeddict")
             self.records[full_name] = record
-            record.fields.extend(FieldSpec(f.name, self._type(f, msg, full_name))
+            record.fields.extend(FieldSpec(f.name, self._value_type(f, msg, full_name))
                                  for f in msg.field)
         return self.records[full_name]
 
     def _returns(self, response: d.DescriptorProto, full_name: str) -> ReturnSpec:
-        fields = tuple(FieldSpec(f.name, self._type(f, response, full_name))
+        fields = tuple(FieldSpec(f.name, self._value_type(f, response, full_name))
                        for f in response.field)
         if not fields:
             return ReturnSpec(ReturnKind.NONE)

@@ -42,8 +42,6 @@ _CHANNEL_OPTIONS = [("grpc.use_local_subchannel_pool", 1),
                     ("grpc.initial_reconnect_backoff_ms", 200),
                     ("grpc.min_reconnect_backoff_ms", 200),
                     ("grpc.max_reconnect_backoff_ms", 2000)]
-_UNREACHABLE = {grpc.StatusCode.UNAVAILABLE: "REMOTE_UNAVAILABLE",
-                grpc.StatusCode.DEADLINE_EXCEEDED: "REMOTE_DEADLINE_EXCEEDED"}
 _REFUSED = {grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.UNAUTHENTICATED,
             grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.RESOURCE_EXHAUSTED,
             grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNIMPLEMENTED}
@@ -206,10 +204,14 @@ class RemoteInstrument:
         info = _error_info(exc)
         reason = info.reason if info is not None else code.name
         meta = {"target": self.target, "instrument": self.instrument, "method": op.name}
-        if code in _UNREACHABLE:
+        if code is grpc.StatusCode.DEADLINE_EXCEEDED:
+            return RemoteUnavailable(f"remote {where} did not answer within {self.deadline:g} s "
+                                     "(the call may still run there)",
+                                     reason="REMOTE_DEADLINE_EXCEEDED", metadata=meta)
+        if code is grpc.StatusCode.UNAVAILABLE:
             self._drop_channel()
             return RemoteUnavailable(f"remote {where} is unavailable: {exc.details()}",
-                                     reason=_UNREACHABLE[code], metadata=meta)
+                                     reason="REMOTE_UNAVAILABLE", metadata=meta)
         if code in _REFUSED:
             return RemoteRefused(f"remote {where} refused the call: {exc.details()}",
                                  reason=f"REMOTE_{reason}", metadata=meta)

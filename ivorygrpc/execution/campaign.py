@@ -20,7 +20,7 @@ from ivorygrpc.errors import FailedPrecondition, FieldViolation, InvalidArgument
 from ivorygrpc.execution.events import EventLog
 from ivorygrpc.optimize.adapter import Insight
 from ivorygrpc.optimize.registry import Registry
-from ivorygrpc.optimize.results import best_trials, goal_reached
+from ivorygrpc.optimize.results import best_trials, correlations, goal_reached
 from ivorygrpc.optimize.spec import (
     COMPLETED,
     FAILED,
@@ -105,7 +105,8 @@ class CampaignBook:
         domain = [_domain(t) for t in trials]
         best_numbers = [t.number for t in best_trials(domain, spec.objectives)]
         by_number = {t.number: t for t in trials}
-        insights = await asyncio.to_thread(self._insights, spec, domain)
+        insights = correlations(domain, spec) + await asyncio.to_thread(self._insights, spec,
+                                                                         domain)
         return CampaignView(campaign, trials, [by_number[n] for n in best_numbers], insights)
 
     def _insights(self, spec: CampaignSpec, trials: list[Trial]) -> list[Insight]:

@@ -136,26 +136,15 @@ class OptunaSession(OptimizerSession):
         self.load(trials)
 
     def insights(self) -> list[Insight]:
-        """Per objective: Spearman rank correlations of the numeric parameters, and fANOVA
-        importances when scikit-learn is installed; once there are enough trials."""
+        """fANOVA importances per objective when scikit-learn is installed and there are
+        enough trials."""
         done = [t for t in self.study.get_trials(deepcopy=False)
                 if t.state == TrialState.COMPLETE]
-        if len(done) < MIN_TRIALS_FOR_IMPORTANCE or not self.distributions:
+        if not _SKLEARN or len(done) < MIN_TRIALS_FOR_IMPORTANCE or not self.distributions:
             return []
         found = []
-        numeric = [n for n, d in self.distributions.items()
-                   if not isinstance(d, CategoricalDistribution)]
         for index, objective in enumerate(self.spec.objectives):
-            values = [float(t.values[index]) for t in done]
-            correlations = {n: rank_correlation([float(t.params[n]) for t in done], values)
-                            for n in numeric}
-            if correlations:
-                found.append(Insight(
-                    "parameter_correlation", f"Spearman rank correlation of each numeric "
-                    f"parameter with {objective.name} (-1 to 1) over {len(done)} trials",
-                    objective.name, correlations))
-            if _SKLEARN:
-                found.extend(self._importance(index, objective.name))
+            found.extend(self._importance(index, objective.name))
         return found
 
     def _importance(self, index: int, objective: str) -> list[Insight]:
@@ -169,31 +158,6 @@ class OptunaSession(OptimizerSession):
         return [Insight("parameter_importance", f"How much each parameter explains the "
                         f"variation of {objective} (fANOVA, sums to 1)", objective,
                         {k: float(v) for k, v in importances.items()})]
-
-
-def rank_correlation(xs: Sequence[float], ys: Sequence[float]) -> float:
-    """Spearman's rho (ties get average ranks); 0 when either side is constant."""
-    rx, ry = _ranks(xs), _ranks(ys)
-    n = len(rx)
-    mx, my = sum(rx) / n, sum(ry) / n
-    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry, strict=True))
-    vx = sum((a - mx) ** 2 for a in rx)
-    vy = sum((b - my) ** 2 for b in ry)
-    return 0.0 if vx == 0 or vy == 0 else cov / math.sqrt(vx * vy)
-
-
-def _ranks(values: Sequence[float]) -> list[float]:
-    order = sorted(range(len(values)), key=lambda i: values[i])
-    ranks = [0.0] * len(values)
-    start = 0
-    while start < len(order):
-        end = start
-        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
-            end += 1
-        for k in range(start, end + 1):
-            ranks[order[k]] = (start + end) / 2 + 1
-        start = end + 1
-    return ranks
 
 
 def _value_of(index: int) -> Callable[[optuna.trial.FrozenTrial], float]:

@@ -1,4 +1,4 @@
-"""The installed optimizer adapters: Optuna always; Ax and BayBE only when importable.
+"""The installed optimizer adapters: Optuna always; Ax only when importable.
 
 An adapter that is not installed is not listed, and a campaign naming it is
 refused with the installed names.
@@ -14,8 +14,16 @@ from ivorygrpc.optimize.adapter import Adapter
 from ivorygrpc.optimize.optuna_adapter import OptunaAdapter
 
 DEFAULT = "optuna"
-# name -> (module that must import, factory); optional adapters import lazily.
-_OPTIONAL: dict[str, tuple[str, Callable[[], Adapter]]] = {}
+
+
+def _ax() -> Adapter:
+    from ivorygrpc.optimize.ax_adapter import AxAdapter
+
+    return AxAdapter()
+
+
+# name -> (the library that must be importable, factory); their libraries import lazily.
+_OPTIONAL: dict[str, tuple[str, Callable[[], Adapter]]] = {"ax": ("ax", _ax)}
 
 
 class Registry:

@@ -14,6 +14,7 @@ from ivorygrpc.optimize.registry import Registry
 from ivorygrpc.optimize.spec import (
     FROM_EXISTING,
     PENDING,
+    CampaignSpec,
     check_spec,
     float_ranges,
     objective_values,
@@ -166,7 +167,7 @@ class CampaignServicer(pb_grpc.CampaignServiceServicer):
         campaign = await self._suggest_only(request.campaign_id)
         if not request.results:
             raise InvalidArguments([FieldViolation("results", "give at least one result")])
-        objectives = spec_from_message(campaign_message(campaign).spec, "spec").objectives
+        objectives = CampaignSpec.from_json(campaign.spec).objectives
         results: list[Result] = []
         problems: list[FieldViolation] = []
         for index, result in enumerate(request.results):

@@ -78,6 +78,7 @@ KIND_LENGTH = 32  # run_events.kind is VARCHAR(32)
 MARK_ID = 1
 TARGET = "target_run_id"  # the bind parameter of the run an UPDATE is for
 UPDATE_BY_ID = update(RUNS).where(RUNS.c.id == bindparam(TARGET))
+_GET_RUN = select(*RUN_COLUMNS).where(RUNS.c.id == bindparam("run_id"))  # built once: hot
 NEWEST = select(func.max(EVENTS.c.sequence)).scalar_subquery()
 RAISE_MARK = update(MARK).where(MARK.c.id == MARK_ID, MARK.c.sequence < NEWEST).values(
     sequence=NEWEST)
@@ -142,8 +143,9 @@ class RunRepository(Repository):
         """The run `run_id`, or None."""
         if "\x00" in run_id:
             return None  # cannot be stored, so cannot exist
-        with self._sessions() as session:
-            row = session.execute(select(*RUN_COLUMNS).where(RUNS.c.id == run_id)).first()
+        engine: Engine = self._sessions.kw["bind"]
+        with engine.connect() as connection:
+            row = connection.execute(_GET_RUN, {"run_id": run_id}).first()
             return None if row is None else _run(row)
 
     def find_by_request_id(self, submitter: str, request_id: str) -> RunRecord | None:

@@ -1,6 +1,7 @@
 """Lab A's deck: a local instrument plus lab B's balance as `remote_balance`.
 
-The test sets LAB_B_TARGET and LAB_B_TOKEN before the deck loads.
+The test sets LAB_B_TARGET and LAB_B_TOKEN (and may set LAB_B_DEADLINE) before the
+deck loads.
 """
 
 from __future__ import annotations
@@ -26,5 +27,6 @@ class Lab:
 
 lab = Lab()
 remote_balance = ivorygrpc.remote(os.environ["LAB_B_TARGET"], "balance",
-                                  token=os.environ["LAB_B_TOKEN"], deadline=10,
+                                  token=os.environ["LAB_B_TOKEN"],
+                                  deadline=float(os.environ.get("LAB_B_DEADLINE", "10")),
                                   connect_timeout=10)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime
 import enum
 from typing import Annotated, NamedTuple
 
@@ -37,9 +39,22 @@ class Balance:
         self.mass_mg += mass_mg
         return self.mass_mg
 
+    def lookup(self, sample: str) -> float | None:
+        """The mass of a known sample, None for an unknown one."""
+        return {"blank": 0.0, "standard": 50.0}.get(sample)
+
+    def history(self, last: list[float], at: datetime.datetime) -> tuple[int, datetime.datetime]:
+        """Count readings; echo the time."""
+        return len(last), at
+
     def fail(self) -> None:
         """Always jams."""
         raise RuntimeError("balance jammed")
+
+    async def settle(self, seconds: float) -> float:
+        """Wait for the reading to settle."""
+        await asyncio.sleep(seconds)
+        return seconds
 
     @property
     def mode_names(self) -> list[str]:

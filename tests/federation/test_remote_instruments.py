@@ -72,7 +72,8 @@ async def test_remote_instrument_is_a_first_class_instrument_of_lab_a(
     assert "analytical balance on lab B" in inst.description
     assert lab_b.target in inst.description
     methods = {m.name: m for m in inst.methods}
-    assert set(methods) == {"weigh", "add", "fail", "get_mode_names"}
+    assert set(methods) == {"weigh", "add", "lookup", "history", "fail", "settle",
+                            "get_mode_names"}
     weigh = methods["weigh"]
     assert weigh.description == "Read the mass on the pan, averaging `samples` readings."
     mode_param, samples = weigh.parameters
@@ -98,6 +99,12 @@ async def test_remote_instrument_is_a_first_class_instrument_of_lab_a(
     assert await _call(lab_a, "weigh", mode="FAST") == {"mass_mg": 105.0, "stable": False}
     assert await _call(lab_a, "get_mode_names") == ["FAST", "PRECISE"]
 
+    # None, lists, tuples and timestamps survive both hops.
+    assert await _call(lab_a, "lookup", sample="standard") == 50.0
+    assert await _call(lab_a, "lookup", sample="unknown") is None
+    assert await _call(lab_a, "history", last=[1.0, 2.5],
+                       at="2026-01-02T03:04:05Z") == [2, "2026-01-02T03:04:05+00:00"]
+
     # Bad arguments are refused by A before anything is forwarded.
     with pytest.raises(grpc.aio.AioRpcError) as bad:
         await _call(lab_a, "add", mass_mg=5000)
@@ -112,11 +119,20 @@ async def test_remote_instrument_is_a_first_class_instrument_of_lab_a(
     # Both labs recorded the calls; B is the owner of the instrument.
     on_b = await control_grpc.ControlServiceStub(lab_b.channel()).ListCalls(
         control_pb.ListCallsRequest(instrument="balance"))
-    assert sorted(c.method for c in on_b.calls) == ["add", "fail", "get_mode_names",
-                                                    "weigh", "weigh"]
+    assert sorted(c.method for c in on_b.calls) == ["add", "fail", "get_mode_names", "history",
+                                                    "lookup", "lookup", "weigh", "weigh"]
     on_a = await control.ListCalls(control_pb.ListCallsRequest(instrument="remote_balance"))
-    assert sorted(c.method for c in on_a.calls) == ["add", "fail", "get_mode_names",
-                                                    "weigh", "weigh"]
+    assert sorted(c.method for c in on_a.calls) == ["add", "fail", "get_mode_names", "history",
+                                                    "lookup", "lookup", "weigh", "weigh"]
+
+    # B's busy rule applies: while a run holds B's deck, A's call is refused with B's reason.
+    await save_workflow(lab_b.channel(), "hold_b", main=[{"pause": {"message": "hold"}}])
+    held = await create_run(lab_b.channel(), "hold_b")
+    await wait_for_event(lab_b.channel(), held.id, paused(run_pb2.PAUSE_KIND_PAUSE_STEP))
+    with pytest.raises(grpc.aio.AioRpcError) as busy:
+        await _call(lab_a, "weigh")
+    assert busy.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert _reason(busy.value) == "REMOTE_INSTRUMENT_BUSY"
 
     # The export carries the remote instrument under A's name.
     write_export(lab_a.server.schema, tmp_path / "export")
@@ -187,19 +203,27 @@ def test_an_unreachable_lab_b_fails_the_deck_loudly(tmp_path: Path,
         load_deck(deck)
 
 
-async def test_an_unknown_remote_instrument_names_what_lab_b_serves(
-        lab_b: LabB, tmp_path: Path) -> None:
+async def test_a_wrong_instrument_or_token_fails_the_deck_loudly(
+        lab_b: LabB, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     deck = tmp_path / "lab_a_unknown.py"
     deck.write_text(LAB_A_DECK.read_text().replace('"balance"', '"scale"'))
     with pytest.raises(DeckError, match=r"serves no such instrument \(it serves: balance\)"):
         await asyncio.to_thread(load_deck, deck)
-
-
-async def test_a_token_lab_b_refuses_fails_the_deck_loudly(
-        lab_b: LabB, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LAB_B_TOKEN", "not-a-token")
     with pytest.raises(DeckError, match="refused the token"):
         await asyncio.to_thread(load_deck, LAB_A_DECK)
+
+
+async def test_a_call_past_the_deadline_is_remote_deadline_exceeded(
+        lab_b: LabB, serve_deck: ServeDeck, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAB_B_DEADLINE", "0.3")
+    lab_a = await serve_deck(LAB_A_DECK)
+    assert await _call(lab_a, "settle", seconds=0.01) == 0.01
+    with pytest.raises(grpc.aio.AioRpcError) as late:
+        await _call(lab_a, "settle", seconds=2)
+    assert late.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert _reason(late.value) == "REMOTE_DEADLINE_EXCEEDED"
+    assert "did not answer within 0.3 s" in (late.value.details() or "")
 
 
 async def test_mutual_tls_to_lab_b(tmp_path: Path, serve_deck: ServeDeck) -> None:

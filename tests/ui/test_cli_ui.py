@@ -65,3 +65,13 @@ async def test_ui_command_serves_the_ui_alone(tmp_path: Path) -> None:
          str(tmp_path / "ui")], f"http://127.0.0.1:{port}/instruments", tmp_path)
     assert response.status_code == 200
     assert "Sign in to the lab deck" in response.text  # redirected to the login page
+
+
+async def test_the_server_side_never_loads_nicegui() -> None:
+    code = ("import sys; import ivorygrpc.cli, ivorygrpc.runtime, ivorygrpc.server; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "{'nicegui', 'ivorygrpc_ui'}))")
+    process = await asyncio.create_subprocess_exec(sys.executable, "-c", code,
+                                                   stdout=asyncio.subprocess.PIPE)
+    out, _ = await process.communicate()
+    assert out.decode().strip() == "[]"

@@ -100,3 +100,21 @@ async def test_open_a_saved_workflow_edit_and_save_a_new_version(user: User,
     user.find("open-version-1").click()
     await user.should_see("Opened version 1", retries=50)
     await user.should_not_see(marker="step-2")
+
+
+async def test_import_python_shows_warnings_and_opens_the_workflow(user: User) -> None:
+    from nicegui.elements.upload_files import SmallFileUpload
+
+    source = ("def mixing(x: float):\n"
+              "    lab.measure(x=x)\n"
+              "    print('not a step')\n")
+    await logged_in(user, path="/design")
+    user.find("workflow-import").click()
+    await user.should_see(marker="import-upload")
+    upload = user.find("import-upload").elements.pop()
+    await upload.handle_uploads([SmallFileUpload("mix.py", "text/x-python", source.encode())])
+    await user.should_see(marker="import-warning", retries=50)
+    await user.should_see("line 3", retries=50)
+    user.find("import-open-mixing").click()
+    await user.should_see("lab.measure(x=#x)", retries=50)
+    await user.should_see(marker="workflow-dirty")

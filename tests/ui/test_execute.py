@@ -108,3 +108,22 @@ async def test_two_tabs_see_the_same_run_and_one_answer_closes_both(
     for tab in (user, other):
         await tab.should_see("succeeded", retries=100)
     assert run.id
+
+
+async def test_a_csv_file_fills_the_table_and_the_template_names_the_columns(
+        user: User, ui_server: Served) -> None:
+    from nicegui.elements.upload_files import SmallFileUpload
+
+    await save_workflow(ui_server.channel, "two", [call("add", a=par("a"), b=par("b"))])
+    await logged_in(user, path="/execute?workflow=two")
+    await user.should_see("Run parameters: #a, #b", retries=50)
+    user.find("mode-table").click()
+    user.find("csv-template").click()
+    assert user.download.http_responses[-1].content.decode() == "a,b\nint,int\n"
+    upload = user.find("csv-upload").elements.pop()
+    await upload.handle_uploads([SmallFileUpload("rows.csv", "text/csv",
+                                                 b"b,a\nint,int\n1,2\n3,4\n")])
+    await user.should_see(marker="cell-2-b", retries=50)
+    user.find("queue-run").click()
+    await user.should_see("succeeded", retries=100)
+    assert [args for name, args in deck_module().lab.calls if name == "add"] == [(2, 1), (4, 3)]

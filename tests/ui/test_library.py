@@ -35,6 +35,9 @@ async def test_search_order_pages_and_open(user: User, ui_server: Served) -> Non
     user.find("library-search").type("titration")
     await eventually(lambda: _names(user) == ["wf03"])
     assert user.find("open-wf03").elements.pop().props["href"] == "/design?workflow=wf03"
+    user.find("runs-wf03").click()
+    await eventually(lambda: user.back_history[-1] == "/data?workflow=wf03")
+    assert user.find("runs-workflow").elements.pop().value == "wf03"
 
 
 async def test_copy_and_delete(user: User, ui_server: Served) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nicegui.testing import User
 
+from tests.fixtures.server import ADMIN_PASSWORD
 from tests.ui.conftest import eventually, logged_in
 
 
@@ -33,3 +34,11 @@ async def test_login_survives_a_reload_and_logout_ends_it(user: User) -> None:
     await eventually(lambda: user.back_history[-1] == "/login")
     await user.open("/library")
     await user.should_see(marker="login-button")
+
+
+async def test_next_only_leads_to_local_pages(user: User) -> None:
+    await user.open("/login?next=//evil.example/x")
+    user.find("username").type("admin")
+    user.find("password").type(ADMIN_PASSWORD)
+    user.find("login-button").click()
+    await eventually(lambda: user.back_history[-1] == "/instruments")

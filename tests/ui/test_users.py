@@ -31,9 +31,10 @@ async def test_role_change_disable_and_delete(user: User,
     await logged_in(user, path="/users")
     role = user.find(f"role-{name}").elements.pop()
     role.value = 3  # admin
-    await user.should_see(f"User {name} updated", retries=50)
+    await eventually(lambda: user.find(f"role-{name}").elements.pop() is not role)  # redrawn
+    assert user.find(f"role-{name}").elements.pop().value == 3
     user.find(f"toggle-{name}").click()
-    await eventually(lambda: user.notify.contains(f"User {name} updated"))
+    await eventually(lambda: user.find(f"status-{name}").elements.pop().text == "disabled")
     other = create_user()
     await other.open("/login")
     other.find("username").type(name)

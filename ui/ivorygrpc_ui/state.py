@@ -106,6 +106,8 @@ class EventHub:
             try:
                 await self._follow(conn)
             except UiError as exc:
+                if self.connected:  # it worked until now: retry soon
+                    backoff = 0.5
                 self._set_connected(False)
                 if exc.code in {"UNAUTHENTICATED", "PERMISSION_DENIED"}:
                     self._tokens.pop(token, None)
@@ -117,11 +119,11 @@ class EventHub:
                 continue
             finally:
                 await conn.close()
-            backoff = 0.5
 
     async def _follow(self, conn: Connection) -> None:
         status = await get_execution_status(conn)
-        if self._last_sequence is None:
+        if self._last_sequence is None or status.last_sequence < self._last_sequence:
+            # First start, or a server with a new database: no gap can be filled.
             self._last_sequence = status.last_sequence
         self._set_status(status)
         self._set_connected(True)

@@ -50,8 +50,9 @@ def _status_chip() -> None:
 
     with ui.row().classes("items-center gap-2"):
         dot = ui.icon("circle", size="xs").mark("live-indicator")
-        chip = ui.chip("", color="positive").props("dense outline text-color=white") \
-            .classes("text-white").mark("deck-status")
+        chip = ui.chip("", color="positive", on_click=lambda: ui.navigate.to("/execute")) \
+            .props("dense outline text-color=white clickable").classes("text-white") \
+            .mark("deck-status")
     show(hub.status)
     live(hub.connected)
     hub.status_changed.subscribe(show)

@@ -106,11 +106,11 @@ async def recent_runs(conn: Connection, page_size: int = 10) -> list[run_pb2.Run
 
 
 @rpc_errors
-async def run_log(conn: Connection, run_id: str, limit: int = 500) -> list[run_pb2.LogLine]:
-    """The first `limit` stored log lines of a run, oldest first."""
+async def run_log(conn: Connection, run_id: str, limit: int = 500) -> list[pb.RunLogLine]:
+    """The first `limit` stored log lines of a run (with their sequence), oldest first."""
     reply = await conn.execute.GetRunLog(pb.GetRunLogRequest(run_id=run_id, page_size=limit),
                                          metadata=conn.metadata())
-    return [line.line for line in reply.lines]
+    return list(reply.lines)
 
 
 @rpc_errors

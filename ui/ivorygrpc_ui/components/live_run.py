@@ -12,13 +12,16 @@ from ivorygrpc_ui.client import design as design_api
 from ivorygrpc_ui.client import execute as api
 from ivorygrpc_ui.client.connection import Connection, UiError
 from ivorygrpc_ui.client.events import FINAL_STATES, RunEventInfo, state_name
+from ivorygrpc_ui.client.values import from_value, show
+from ivorygrpc_ui.components.run_detail import STATE_COLORS
 from ivorygrpc_ui.components.step_tree import StepTree
 
 PHASE_NAMES = {run_pb2.RUN_PHASE_PREP: "prep", run_pb2.RUN_PHASE_MAIN: "main",
                run_pb2.RUN_PHASE_CLEANUP: "cleanup"}
-STATE_COLORS = {"queued": "grey-6", "running": "primary", "paused": "warning",
-                "succeeded": "positive", "failed": "negative", "stopped": "blue-grey-6",
-                "cancelled": "grey-6", "interrupted": "negative"}
+PAUSE_NOTES = {run_pb2.PAUSE_KIND_OPERATOR: "Paused by an operator",
+               run_pb2.PAUSE_KIND_STEP_ERROR: "Paused: a step failed",
+               run_pb2.PAUSE_KIND_PAUSE_STEP: "Paused: {message}",
+               run_pb2.PAUSE_KIND_INPUT: "Waiting for input: {message}"}
 _LOG_LINES = 1000
 
 
@@ -31,6 +34,8 @@ class LiveRun:
         self.workflow: wf.Workflow | None = None
         self.tree = StepTree()
         self._log_sequence = 0
+        self._loading = ""  # the run `follow` is reading; its events wait in `_pending`
+        self._pending: list[RunEventInfo] = []
 
     def build(self) -> None:
         self.header = ui.refreshable(self._header)
@@ -48,7 +53,10 @@ class LiveRun:
     # -- following a run -------------------------------------------------------------------
 
     async def follow(self, run_id: str) -> None:
-        """Show `run_id`: its state, workflow and stored log."""
+        """Show `run_id`: its state, workflow and stored log, then the events that came
+        meanwhile (applied in order, they end at the newest state)."""
+        if self._loading != run_id:
+            self._loading, self._pending = run_id, []
         try:
             run = await api.get_run(self.conn, run_id)
             workflow = await design_api.get_workflow(self.conn, run.workflow,
@@ -57,21 +65,30 @@ class LiveRun:
         except UiError as exc:
             ui.notify(exc.text, type="negative")
             return
+        finally:
+            self._loading = ""
         self.run, self.workflow = run, workflow
         self.tree.done_steps.clear()
         self.tree.current_step = run.progress.step_id
         self.log.clear()
         self._log_sequence = 0
         for line in lines:
-            self._write(line)
+            self._write(line.line, line.sequence)
+        pending, self._pending = self._pending, []
+        for info in pending:
+            self.on_event(info)
         self.header.refresh()
         self.steps.refresh()
 
     def on_event(self, info: RunEventInfo) -> None:
         """Apply one streamed event."""
         event = info.raw
+        if info.run_id and info.run_id == self._loading:
+            self._pending.append(info)
+            return
         if self.run is None or info.run_id != self.run.id:
             if info.kind == "state_changed" and info.state == "running":  # a new run started
+                self._loading, self._pending = info.run_id, [info]
                 background_tasks.create(self.follow(info.run_id), name="follow run")
             return
         if info.kind == "state_changed":
@@ -80,9 +97,12 @@ class LiveRun:
             self.run.error.CopyFrom(event.state_changed.error)
             if info.state in FINAL_STATES:
                 self.tree.current_step = ""
-                self.run.progress.fraction = 1.0 if info.state == "succeeded" else \
-                    self.run.progress.fraction
+                self.tree.done_steps.clear()
+                if info.state == "succeeded":
+                    self.run.progress.fraction = 1.0
+            self._note(_state_note(event.state_changed), info.sequence)
             self.header.refresh()
+            self.steps.refresh()
         elif info.kind == "progress":
             self.run.progress.CopyFrom(event.progress)
             self._highlight(event.progress.step_id)
@@ -90,9 +110,23 @@ class LiveRun:
         elif info.kind == "step_started":
             self._highlight(event.step_started.step_id)
         elif info.kind == "step_finished":
-            self.tree.done_steps.add(event.step_finished.step_id)
+            finished = event.step_finished
+            self.tree.done_steps.add(finished.step_id)
+            if finished.error.message:
+                self._note(f"✗ {finished.title}: {finished.error.type}: "
+                           f"{finished.error.message}", info.sequence)
+            elif finished.kind == "call":
+                self._note(f"✓ {finished.title} → {show(from_value(finished.output))}",
+                           info.sequence)
         elif info.kind == "iteration_started":
             self.tree.done_steps.clear()
+            started = event.iteration_started
+            if started.phase == run_pb2.RUN_PHASE_MAIN:
+                self._note(f"Iteration {started.index}/{started.total}", info.sequence)
+        elif info.kind == "prompt_answered":
+            answered = event.prompt_answered
+            value = f": {show(from_value(answered.value))}" if answered.HasField("value") else ""
+            self._note(f"Answered by {answered.user}{value}", info.sequence)
         elif info.kind == "log":
             self._write(run_pb2.LogLine(level=event.log.level, logger=event.log.logger,
                                         message=event.log.message), info.sequence)
@@ -101,6 +135,9 @@ class LiveRun:
         if step_id and step_id != self.tree.current_step:
             self.tree.current_step = step_id
             self.steps.refresh()
+
+    def _note(self, text: str, sequence: int) -> None:
+        self._write(run_pb2.LogLine(level="INFO", message=text), sequence)
 
     def _write(self, line: run_pb2.LogLine, sequence: int = 0) -> None:
         if sequence and sequence <= self._log_sequence:
@@ -127,7 +164,7 @@ class LiveRun:
                 .mark("live-progress")
             ui.space()
             if state in FINAL_STATES:
-                ui.link("Open in Data", f"/data?run={run.id}").classes("text-sm") \
+                ui.link("Open in Data", f"/data/{run.id}").classes("text-sm") \
                     .mark("live-open-data")
         ui.linear_progress(value=progress.fraction, show_value=False, size="8px") \
             .props("rounded" + (" color=positive" if state == "succeeded" else "")) \
@@ -189,6 +226,16 @@ class LiveRun:
                                              else "")
                 ui.label(label).classes("text-xs font-medium text-slate-500 mt-1")
                 self.tree.show(self.workflow, name)
+
+
+def _state_note(change: run_pb2.RunStateChanged) -> str:
+    state = state_name(change.state)
+    if state == "running":
+        return "Resumed" if change.previous == run_pb2.RUN_STATE_PAUSED else "Run started"
+    if state == "paused":
+        return PAUSE_NOTES.get(change.pause.kind, "Paused").format(message=change.pause.message)
+    error = f": {change.error.type}: {change.error.message}" if change.error.message else ""
+    return f"Run {state}{error}"
 
 
 def _where(progress: run_pb2.RunProgress, state: str) -> str:

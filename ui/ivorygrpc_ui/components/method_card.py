@@ -29,7 +29,7 @@ class MethodCard:
         self.on_called = on_called
         self.can_call = session.require_role(Role.OPERATOR)
         key = f"{instrument}-{method.name}"
-        with ui.card().classes("w-full gap-2").mark(f"method-{key}"):
+        with ui.card().classes("w-full gap-2").props("flat bordered").mark(f"method-{key}"):
             with ui.row().classes("w-full items-center gap-2"):
                 ui.label(method.name).classes("text-base font-semibold font-mono")
                 if method.kind != "method":

@@ -27,7 +27,7 @@ from nicegui import ui
 from ivorygrpc_ui.client.control import ParameterInfo, TypeSpec
 from ivorygrpc_ui.client.values import JsonValue
 
-__all__ = ["ParameterField", "ParameterForm", "field_label", "parse_text"]
+__all__ = ["FieldProblem", "ParameterField", "ParameterForm", "field_label", "parse_text"]
 
 _NONE_CHOICE = "None"
 _EMPTY = object()
@@ -100,7 +100,11 @@ def _as_text(value: JsonValue, spec: TypeSpec) -> str:
 
 
 class ParameterField:
-    """One typed input; `read()` returns its value (or `None` for left empty)."""
+    """One typed input for `param`, marked `marker`.
+
+    ``element`` is the NiceGUI input, ``kind`` one of ``number``, ``bool``, ``enum``, ``text``;
+    `set(value)` fills it; `read()` returns the typed value or raises `FieldProblem`.
+    """
 
     def __init__(self, param: ParameterInfo, marker: str) -> None:
         self.param = param
@@ -112,6 +116,10 @@ class ParameterField:
         label = field_label(param)
         hint = spec.python + (" (JSON)" if _uses_json(spec) else
                               " (comma-separated or JSON list)" if spec.repeated else "")
+        if param.minimum is not None or param.maximum is not None:
+            low = "" if param.minimum is None else f"{param.minimum:g}"
+            high = "" if param.maximum is None else f"{param.maximum:g}"
+            hint += f", {low}..{high}"
         self.element: Any
         if self.kind == "number":
             self.element = ui.number(label, format="%d" if spec.kind == "int" else None,
@@ -148,7 +156,9 @@ class ParameterField:
             self.element.value = _as_text(value, self.param.type)
 
     def read(self) -> Any:
-        """The typed value, `_EMPTY` when left empty; raises `FieldProblem`."""
+        """The typed value; raises `FieldProblem` (``is required`` when a required input is
+        empty). An optional input left empty gives the module's private empty marker, which
+        `ParameterForm.read` leaves out."""
         spec, param = self.param.type, self.param
         raw = self.element.value
         if self.kind == "bool":

@@ -13,6 +13,9 @@ from ivorygrpc_ui.client.values import show, show_duration, show_time
 from ivorygrpc_ui.components.dialogs import confirm
 from ivorygrpc_ui.components.run_plot import run_plot
 
+STATE_COLORS = {"queued": "grey", "running": "info", "paused": "warning",
+                "succeeded": "positive", "failed": "negative", "stopped": "secondary",
+                "cancelled": "grey", "interrupted": "negative"}
 STEP_COLUMNS = [
     {"name": "step", "label": "Step", "field": "step", "align": "left"},
     {"name": "sample", "label": "Sample", "field": "sample", "align": "right"},
@@ -64,7 +67,8 @@ class RunDetailView:
             with ui.column().classes("gap-1"):
                 with ui.row().classes("items-center gap-3"):
                     ui.label(run.display_name).classes("text-xl font-semibold")
-                    ui.badge(run.state).classes("text-sm").mark("run-state")
+                    ui.badge(run.state, color=STATE_COLORS.get(run.state, "grey")) \
+                        .classes("text-sm").mark("run-state")
                 ui.link(f"{run.workflow} v{run.workflow_version}",
                         f"/design?workflow={quote(run.workflow)}").classes("text-sm")
                 ui.label(f"id {run.id} · by {run.submitter} · {run.mode} · "

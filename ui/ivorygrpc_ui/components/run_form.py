@@ -100,7 +100,8 @@ class RunForm:
                 .mark("continue-queue")
         self.problems = ui.label().classes("text-sm text-red-600 whitespace-pre-line") \
             .mark("run-problems")
-        ui.button("Queue run", icon="play_arrow", on_click=self.submit).mark("queue-run")
+        ui.button("Queue run", icon="play_arrow", on_click=self.submit).props("no-caps") \
+            .mark("queue-run")
 
     def _table_panel(self) -> None:
         if not self.parameters:
@@ -124,7 +125,8 @@ class RunForm:
                                                            f"{self.selected}_parameters.csv")) \
                 .props("flat dense no-caps").mark("csv-template")
             ui.upload(label="Fill from CSV", auto_upload=True, on_upload=uploaded) \
-                .props('accept=".csv" flat dense').classes("w-64").mark("csv-upload")
+                .props('accept=".csv" flat dense color=primary').classes("ig-upload") \
+                .mark("csv-upload")
 
     def request(self) -> api.RunRequest | None:
         """The run to submit, or None (with the problems shown) when the form is wrong."""

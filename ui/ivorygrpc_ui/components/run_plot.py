@@ -35,7 +35,7 @@ def run_plot(iterations: list[IterationDetail]) -> ui.echart | None:
         "legend": {"type": "scroll", "top": 0},
         "grid": {"left": 56, "right": 24, "top": 40, "bottom": 40},
         "xAxis": {"type": "value", "name": "iteration", "nameLocation": "middle",
-                  "nameGap": 26, "minInterval": 1},
+                  "nameGap": 26, "minInterval": 1, "min": "dataMin", "max": "dataMax"},
         "yAxis": {"type": "value", "scale": True},
         "series": [{"name": name, "type": "scatter" if batch else "line", "data": points,
                     "symbolSize": 7, "showSymbol": True} for name, points in series.items()],

@@ -119,8 +119,9 @@ class CallArgument:
                 self.field.element.classes("w-full")
                 if literal and current is not None:
                     self.field.set(literal_value(current))
+                reference = current if current is not None and not literal else None
                 self.reference = ArgumentField(
-                    field_label(info), current if current is not None and not literal else None,
+                    f"{field_label(info)} · #parameter or =variable", reference,
                     parameter.type, suggestions=suggestions, marker=f"ref-{self.name}")
             self.switch = ui.button(icon="tag", on_click=self.toggle).props(
                 f'flat round dense aria-label="Use a run parameter or variable for {self.name}"')

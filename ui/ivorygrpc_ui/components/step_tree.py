@@ -31,17 +31,6 @@ _DROP = ("(e) => { e.preventDefault(); e.stopPropagation();"
 _DRAG_START = ("(e) => { e.stopPropagation(); e.dataTransfer.effectAllowed = 'copyMove';"
                " e.dataTransfer.setData('text/plain', 'step'); emit(); }")
 
-STYLE = """
-.ig-step { border: 1px solid #e2e8f0; border-radius: 8px; background: white; }
-.ig-step.ig-disabled { opacity: .55; background: #f8fafc; }
-.ig-step.ig-invalid { border-color: #f87171; }
-.ig-step.ig-current { border-color: #2563eb; box-shadow: 0 0 0 2px #bfdbfe; }
-.ig-step.ig-done { border-left: 4px solid #22c55e; }
-.ig-body { border-left: 2px solid #cbd5e1; margin-left: 14px; padding-left: 10px; }
-.ig-dropzone { border: 1px dashed #cbd5e1; border-radius: 6px; color: #94a3b8;
-               font-size: 12px; padding: 4px 8px; }
-.ig-drop { outline: 2px solid #3b82f6; outline-offset: 1px; background: #eff6ff; }
-"""
 
 
 @dataclass(frozen=True)
@@ -120,10 +109,12 @@ class StepTree:
             for message in problems:
                 ui.label(message).classes("text-xs text-red-600").mark("problem")
             for branch in steptree.branches_of(step):
+                if self.editor is None and not steptree.body(step, branch):
+                    continue  # a read-only tree leaves out empty bodies
                 if len(steptree.branches_of(step)) > 1:
                     ui.label(branch_label(branch)).classes(
                         "text-xs uppercase tracking-wide text-slate-500 mt-1")
-                with ui.column().classes("ig-body w-full gap-2"):
+                with ui.column().classes("ig-body self-stretch gap-2"):
                     self._list(steptree.body(step, branch), Slot(slot.phase, step.id, branch))
         if self.editor is not None:
             card.props("draggable=true")

@@ -142,7 +142,8 @@ async def import_dialog(conn: Connection, on_pick: Callable[[Imported], None]) -
                 _results(found, pick)
 
         ui.upload(on_upload=received, auto_upload=True, label="Choose a .py or .json file") \
-            .props('accept=".py,.json"').classes("w-full").mark("import-upload")
+            .props('accept=".py,.json" flat color=primary').classes("ig-upload") \
+            .mark("import-upload")
         with ui.row().classes("w-full justify-end"):
             ui.button("Close", on_click=dialog.close).props("flat")
     dialog.open()

@@ -17,11 +17,8 @@ from ivorygrpc_ui.client.connection import Connection, Role, UiError
 from ivorygrpc_ui.client.events import FINAL_STATES, RunEventInfo
 from ivorygrpc_ui.client.records import RUN_STATES, RunSummary, list_runs
 from ivorygrpc_ui.client.values import show_duration, show_time
-from ivorygrpc_ui.components.run_detail import RunDetailView
+from ivorygrpc_ui.components.run_detail import STATE_COLORS, RunDetailView
 
-STATE_COLORS = {"queued": "grey", "running": "info", "paused": "warning",
-                "succeeded": "positive", "failed": "negative", "stopped": "secondary",
-                "cancelled": "grey", "interrupted": "negative"}
 COLUMNS = [
     {"name": "name", "label": "Run", "field": "name", "align": "left"},
     {"name": "workflow", "label": "Workflow", "field": "workflow", "align": "left"},

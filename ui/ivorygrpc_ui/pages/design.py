@@ -21,7 +21,8 @@ from ivorygrpc_ui.client.design import Imported
 from ivorygrpc_ui.components import workflow_files as files
 from ivorygrpc_ui.components.step_dialog import open_step_dialog
 from ivorygrpc_ui.components.step_palette import NewStep, step_palette
-from ivorygrpc_ui.components.step_tree import STYLE, StepTree
+from ivorygrpc_ui.components.step_tree import StepTree
+from ivorygrpc_ui.components.styles import STYLE
 from ivorygrpc_ui.editor import PHASES, Slot, WorkflowEditor, names_in
 
 PHASE_LABELS = {"prep": "Prep (once)", "main": "Main (per iteration)",

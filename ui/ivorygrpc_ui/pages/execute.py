@@ -19,7 +19,7 @@ from ivorygrpc_ui.components.live_run import LiveRun
 from ivorygrpc_ui.components.prompt_dialog import PromptDialogs
 from ivorygrpc_ui.components.run_form import RunForm
 from ivorygrpc_ui.components.run_queue import RunQueue
-from ivorygrpc_ui.components.step_tree import STYLE
+from ivorygrpc_ui.components.styles import STYLE
 
 
 class ExecutePage:
@@ -35,16 +35,16 @@ class ExecutePage:
         ui.add_css(STYLE)
         workflows = await design_api.list_workflows(self.conn)
         with ui.row().classes("w-full items-start gap-4 no-wrap"):
-            with ui.column().classes("w-[26rem] shrink-0 gap-4"):
-                if session.require_role(Role.OPERATOR):
-                    with ui.card().classes("w-full gap-2"):
-                        ui.label("New run").classes("font-semibold")
-                        await RunForm(self.conn, workflows, workflow).build()
+            if session.require_role(Role.OPERATOR):
+                with ui.card().classes("w-[26rem] shrink-0 gap-2"):
+                    ui.label("New run").classes("font-semibold")
+                    await RunForm(self.conn, workflows, workflow).build()
+            with ui.column().classes("grow min-w-0 gap-4"):
+                with ui.card().classes("w-full gap-2"):
+                    ui.label("Live run").classes("font-semibold")
+                    self.live.build()
                 with ui.card().classes("w-full gap-1"):
                     self.queue.view()
-            with ui.card().classes("grow min-w-0 gap-2"):
-                ui.label("Live run").classes("font-semibold")
-                self.live.build()
         self.anchor = ui.element("div").classes("hidden")
         hub = state.hub()
         hub.events.subscribe(self.on_event)

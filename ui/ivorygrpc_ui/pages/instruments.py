@@ -132,28 +132,29 @@ class InstrumentsView:
         with ui.expansion(value=True).classes("w-full bg-white rounded shadow-sm") \
                 .mark(f"instrument-{instrument.name}") as section:
             with section.add_slot("header"), ui.row().classes("items-center gap-3 w-full"):
-                ui.icon("widgets" if instrument.is_blocks else "precision_manufacturing")
+                ui.icon("widgets" if instrument.is_blocks else "precision_manufacturing",
+                        size="sm", color="primary")
                 ui.label(title).classes("text-lg font-semibold")
                 if caption:
                     ui.label(caption).classes("text-grey-7")
                 ui.label(f"{len(instrument.methods)} methods").classes("text-grey-6 text-sm")
             if instrument.description:
                 ui.label(instrument.description).classes("text-grey-8 px-4")
-            with ui.column().classes("w-full gap-3 p-2"):
+            with ui.element("div").classes("grid grid-cols-1 xl:grid-cols-2 gap-3 p-2 w-full"):
                 for method in visible:
                     self.cards.append(MethodCard(
                         instrument.name, method, on_called=self.called,
                         on_move=functools.partial(self.move, instrument),
                         on_hide=functools.partial(self.hide, instrument.name)))
-                if hidden:
-                    with ui.row().classes("items-center gap-2 text-grey-7"):
-                        ui.label("Hidden:")
-                        for method in hidden:
-                            ui.button(method.name, icon="visibility",
-                                      on_click=functools.partial(self.hide, instrument.name,
-                                                                 method.name, False)) \
-                                .props("flat dense no-caps") \
-                                .mark(f"unhide-{instrument.name}-{method.name}")
+            if hidden:
+                with ui.row().classes("items-center gap-2 text-grey-7 px-2 pb-2"):
+                    ui.label("Hidden:")
+                    for method in hidden:
+                        ui.button(method.name, icon="visibility",
+                                  on_click=functools.partial(self.hide, instrument.name,
+                                                             method.name, False)) \
+                            .props("flat dense no-caps") \
+                            .mark(f"unhide-{instrument.name}-{method.name}")
 
     def move(self, instrument: InstrumentInfo, method: str, step: int) -> None:
         self.layout.move(instrument, method, step)

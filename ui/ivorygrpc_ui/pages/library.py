@@ -104,6 +104,10 @@ class LibraryView:
                          f"{workflow.step_count} steps · by {workflow.author or '-'} · "
                          f"modified {show_time(workflow.update_time)}") \
                     .classes("text-sm text-grey-7")
+            ui.button("Runs", icon="insights",
+                      on_click=lambda w=workflow: ui.navigate.to(
+                          f"/data?workflow={quote(w.name)}")) \
+                .props("flat").mark(f"runs-{workflow.name}")
             if session.require_role(Role.OPERATOR):
                 ui.button("Copy", icon="content_copy",
                           on_click=lambda w=workflow: self.copy(w)) \

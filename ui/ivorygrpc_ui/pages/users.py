@@ -21,7 +21,6 @@ def create() -> None:
     @session.login_required(Role.ADMIN)
     async def users_page(conn: Connection) -> None:
         with theme.frame("Users"):
-            users_view = _UsersView(conn)
             with ui.card().classes("w-full"):
                 ui.label("New user").classes("text-lg font-semibold")
                 with ui.row().classes("items-end gap-4 w-full"):
@@ -44,6 +43,7 @@ def create() -> None:
                         await users_view.reload()
 
                     ui.button("Create", icon="person_add", on_click=add).mark("create-user")
+            users_view = _UsersView(conn)
             await users_view.show()
 
 
@@ -77,7 +77,8 @@ class _UsersView:
                       on_change=lambda e, u=user: self._change(u, role=Role(e.value))) \
                 .props("dense outlined").classes("w-36").mark(f"role-{user.username}")
             ui.badge("disabled" if user.disabled else "active",
-                     color="grey" if user.disabled else "positive")
+                     color="grey" if user.disabled else "positive") \
+                .mark(f"status-{user.username}")
             ui.label(f"created {show_time(user.create_time)}").classes("text-grey-7 text-sm")
             ui.space()
             ui.button("Enable" if user.disabled else "Disable",
