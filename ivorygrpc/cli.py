@@ -49,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     browser.add_argument("--port", type=int, default=8000)
     browser.add_argument("--data-dir", type=Path, default=Path("ivorygrpc_ui_data"),
                          help="where the UI keeps logins (a private folder)")
+    browser.add_argument("--tls", action="store_true", help="connect to the server with TLS")
+    browser.add_argument("--ca-file", type=Path, help="PEM CA bundle for TLS")
 
     agent = commands.add_parser(
         "mcp", help="serve a running server's operations to AI agents (MCP over stdio); "
@@ -72,8 +74,8 @@ def _browser_ui(args: argparse.Namespace) -> Companion | None:
     if args.no_ui:
         return None
     if args.tls_cert is not None:
-        logger.warning("browser UI not started: it connects in plaintext; serve it with "
-                       "`ivorygrpc ui --server HOST:PORT` next to a plaintext listener")
+        logger.warning("browser UI not started next to a TLS server: run it with "
+                       "`ivorygrpc ui --server HOST:PORT --ca-file CA.pem`")
         return None
     host = "127.0.0.1" if args.host in {"0.0.0.0", "", "::"} else args.host
     host = f"[{host}]" if ":" in host else host
@@ -99,7 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ivorygrpc_ui.main import run as run_ui  # lazy: the server never imports the UI
 
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it stops
-            run_ui(args.server, host=args.host, port=args.port, storage_dir=args.data_dir)
+            run_ui(args.server, host=args.host, port=args.port, storage_dir=args.data_dir,
+                   tls=args.tls or args.ca_file is not None,
+                   root_certificates=args.ca_file.read_bytes() if args.ca_file else None)
         return 0
     if args.command == "mcp":
         from ivorygrpc.client.mcp_server import serve_stdio  # lazy: needs the `mcp` extra

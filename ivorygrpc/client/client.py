@@ -68,7 +68,8 @@ class Client(AuthOperations, ControlOperations, DesignOperations, RunOperations,
                       options: Sequence[tuple[str, Any]] = ()) -> Client:
         """Open a channel to `target` (`host:port`) and log in with a token or a password.
 
-        `timeout` is the default deadline of each unary call, in seconds.
+        The channel connects lazily: with a token (or none) nothing is sent before
+        the first call. `timeout` is the default deadline of each unary call, in seconds.
         `options` are gRPC channel options, e.g. `("grpc.ssl_target_name_override", ...)`.
         """
         creds = channel_credentials(tls=tls, root_certificates=root_certificates,

@@ -62,9 +62,14 @@ class DeckTypes:
     def __init__(self, schema: RemoteSchema) -> None:
         self.schema = schema
         self._enums: dict[str, type[enum.Enum]] = {}
+        self._numbers: dict[str, dict[enum.Enum, int]] = {}  # enum full name -> member -> wire
         self._records: dict[str, type] = {}
 
     # -- classes ----------------------------------------------------------------------------
+
+    def classes(self) -> list[type]:
+        """Every enum and record class made so far."""
+        return [*self._enums.values(), *self._records.values()]
 
     def enum_class(self, desc: descriptor.EnumDescriptor) -> type[enum.Enum]:
         """The Python Enum for a proto enum (without its `*_UNSPECIFIED` value)."""
@@ -74,8 +79,8 @@ class DeckTypes:
             members = {v.name[len(prefix):] or v.name: self._choice_text(desc, v, prefix)
                        for v in values}
             cls = enum.Enum(desc.name, members, module=desc.file.package)  # type: ignore[misc]
-            cls._numbers = {cls[name[len(prefix):] or name]: number  # type: ignore[attr-defined]
-                            for name, number in ((v.name, v.number) for v in values)}
+            self._numbers[desc.full_name] = {cls[v.name[len(prefix):] or v.name]: v.number
+                                             for v in values}
             cls.__doc__ = self.schema.comment(desc.full_name) or f"Choices of `{desc.name}`."
             self._enums[desc.full_name] = cls
         return self._enums[desc.full_name]
@@ -136,9 +141,9 @@ class DeckTypes:
     def _single(self, field: descriptor.FieldDescriptor, value: Any) -> Any:
         if field.type == FD.TYPE_ENUM:
             assert field.enum_type is not None
-            cls = self.enum_class(field.enum_type)
-            by_number = {n: m for m, n in cls._numbers.items()}  # type: ignore[attr-defined]
-            return by_number.get(value, value)
+            self.enum_class(field.enum_type)
+            numbers = self._numbers[field.enum_type.full_name]
+            return next((m for m, n in numbers.items() if n == value), value)
         if field.type != FD.TYPE_MESSAGE:
             return value
         assert field.message_type is not None
@@ -154,7 +159,16 @@ class DeckTypes:
 
     def set_field(self, msg: message.Message, field: descriptor.FieldDescriptor, value: Any,
                   path: str) -> None:
-        """Store a Python value in `msg.<field>`; raises ArgumentError naming `path`."""
+        """Store a Python value in `msg.<field>`; raises ArgumentError naming `path`.
+
+        `None` leaves the field unset (proto3 has no null scalar), except for a
+        `google.protobuf.Value` field, where it is JSON `null`.
+        """
+        if value is None:
+            if field.message_type is not None and field.message_type.full_name == (
+                    "google.protobuf.Value") and not field.is_repeated:
+                getattr(msg, field.name).null_value = 0
+            return
         if field.is_repeated:
             if isinstance(value, str | bytes | Mapping) or not hasattr(value, "__iter__"):
                 raise ArgumentError(path, f"expected a sequence, got {type(value).__name__}")
@@ -167,7 +181,7 @@ class DeckTypes:
             return
         if field.type == FD.TYPE_MESSAGE:
             self._fill(getattr(msg, field.name), field, value, path)
-        elif value is not None:
+        else:
             setattr(msg, field.name, self._scalar(field, value, path))
 
     def _scalar(self, field: descriptor.FieldDescriptor, value: Any, path: str) -> Any:
@@ -191,7 +205,7 @@ class DeckTypes:
     def enum_number(self, desc: descriptor.EnumDescriptor, value: Any, path: str) -> int:
         """The wire number for an enum member, a member of a same-named enum, or text."""
         cls = self.enum_class(desc)
-        numbers: dict[Any, int] = cls._numbers  # type: ignore[attr-defined]
+        numbers = self._numbers[desc.full_name]
         if isinstance(value, cls):
             return numbers[value]
         keys = [value.name] if isinstance(value, enum.Enum) else [str(value)]
@@ -216,7 +230,7 @@ class DeckTypes:
                 target.FromDatetime(value)  # type: ignore[attr-defined]
             elif name in JSON_TYPES:
                 json_format.ParseDict(to_jsonable(value), target)
-            elif value is not None:
+            else:
                 self.fill_record(target, field.message_type, value, path)
         except (TypeError, ValueError, json_format.ParseError) as exc:
             if isinstance(exc, ArgumentError):
@@ -241,8 +255,7 @@ class DeckTypes:
             else:
                 raise ArgumentError(path, f"expected a {desc.name} (or a mapping), "
                                           f"got {type(value).__name__} without `{f.name}`")
-            if item is not None or f.type == FD.TYPE_MESSAGE:
-                self.set_field(target, f, item, f"{path}.{f.name}")
+            self.set_field(target, f, item, f"{path}.{f.name}")
 
     # -- defaults ---------------------------------------------------------------------------
 

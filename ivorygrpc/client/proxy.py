@@ -16,6 +16,7 @@ are attributes, and items (`lab["client"]`) for names the deck object itself use
 
 from __future__ import annotations
 
+import abc
 import types as pytypes
 from collections.abc import Callable, Coroutine, Iterator
 from typing import TYPE_CHECKING, Any
@@ -41,7 +42,7 @@ class Instrument:
         return f"<instrument {self._name} of {self._deck._target}>"
 
 
-class _DeckBase:
+class _DeckBase(abc.ABC):
     """Instruments by name (attributes and items) and the deck's Python types."""
 
     def __init__(self, client: Client, schema: RemoteSchema, *, override_busy: bool) -> None:
@@ -51,6 +52,7 @@ class _DeckBase:
         self.override_busy = override_busy
         self._types = DeckTypes(schema)
         self._instruments: dict[str, Instrument] = {}
+        self._methods: dict[str, Callable[..., Any]] = {}  # full method -> multicallable
         namespace: dict[str, type] = {}
         for service in schema.deck_services():
             name = service.full_name.split(".")[2]  # ivorygrpc.deck.<name>.v1.<Name>Service
@@ -59,15 +61,15 @@ class _DeckBase:
                                          schema.comment(service.full_name), ops)
             cls.__module__ = service.file.package
             self._instruments[name] = cls(self, name)
-        for registry in (self._types._enums, self._types._records):
-            for cls in registry.values():
-                namespace.setdefault(cls.__name__, cls)
+        for cls in self._types.classes():
+            namespace.setdefault(cls.__name__, cls)
         self.types = pytypes.SimpleNamespace(**namespace)
         """The deck's enums and records by class name, e.g. `lab.types.Solvent.ETHANOL`."""
 
+    @abc.abstractmethod
     def _instrument_class(self, class_name: str, doc: str,
                           ops: list[Operation]) -> type[Instrument]:
-        raise NotImplementedError
+        """A class with one method per operation (coroutines or blocking)."""
 
     @property
     def instruments(self) -> dict[str, Instrument]:
@@ -95,9 +97,11 @@ class _DeckBase:
         extra = [(REQUEST_ID_HEADER, new_request_id())]
         if self.override_busy:
             extra.append((OVERRIDE_BUSY_HEADER, "true"))
-        method = self._client.channel.unary_unary(
-            op.full_method, request_serializer=op.request_class.SerializeToString,
-            response_deserializer=op.response_class.FromString)
+        method = self._methods.get(op.full_method)
+        if method is None:
+            method = self._methods[op.full_method] = self._client.channel.unary_unary(
+                op.full_method, request_serializer=op.request_class.SerializeToString,
+                response_deserializer=op.response_class.FromString)
         response = await self._client._unary(method, request, extra=extra)
         return decode(self._types, op, response)
 

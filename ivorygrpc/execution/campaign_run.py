@@ -18,7 +18,7 @@ from typing import Any
 
 from ivorygrpc.deck.jsonable import to_jsonable
 from ivorygrpc.deck.model import DeckSpec
-from ivorygrpc.errors import FieldViolation, InvalidArguments
+from ivorygrpc.errors import AlreadyExists, FieldViolation, InvalidArguments
 from ivorygrpc.execution.campaign import CampaignBook, Result, measure
 from ivorygrpc.execution.campaign_plan import complete_spec, to_run_parameters
 from ivorygrpc.execution.plan import MAX_BATCH_SIZE, RunPlan, WorkflowSource, pin_workflow
@@ -131,10 +131,13 @@ class CampaignRuns:
         empty = TrialRecord(0, PENDING, FROM_EXISTING, {}, {}, {}, [], True, "", 0, 0, now)
         trials = [measure(spec, replace(empty, parameters=dict(p)), Result(0, dict(o)), now)
                   for p, o in campaign.get("existing") or []]
-        return await self.book.create(spec=spec, display_name=run.display_name,
-                                      creator=run.submitter, run_id=run.id,
-                                      workflow=run.workflow, existing=trials,
-                                      campaign_id=str(campaign["id"]))
+        try:
+            return await self.book.create(spec=spec, display_name=run.display_name,
+                                          creator=run.submitter, run_id=run.id,
+                                          workflow=run.workflow, existing=trials,
+                                          campaign_id=str(campaign["id"]))
+        except AlreadyExists:  # the run started while its submission was creating it
+            return await self.book.get(str(campaign["id"]))
 
     async def source(self, run: RunRecord, plan: Mapping[str, Any]) -> CampaignIterations:
         """The main-phase source of a campaign run."""

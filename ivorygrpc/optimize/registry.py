@@ -1,4 +1,4 @@
-"""The installed optimizer adapters: Optuna always; Ax only when importable.
+"""The installed optimizer adapters: Optuna always; Ax and BayBE only when importable.
 
 An adapter that is not installed is not listed, and a campaign naming it is
 refused with the installed names.
@@ -22,8 +22,15 @@ def _ax() -> Adapter:
     return AxAdapter()
 
 
+def _baybe() -> Adapter:
+    from ivorygrpc.optimize.baybe_adapter import BaybeAdapter
+
+    return BaybeAdapter()
+
+
 # name -> (the library that must be importable, factory); their libraries import lazily.
-_OPTIONAL: dict[str, tuple[str, Callable[[], Adapter]]] = {"ax": ("ax", _ax)}
+_OPTIONAL: dict[str, tuple[str, Callable[[], Adapter]]] = {"ax": ("ax", _ax),
+                                                           "baybe": ("baybe", _baybe)}
 
 
 class Registry:

@@ -19,7 +19,7 @@ async def test_campaign_runs_and_suggest_only_campaigns(serve_deck: ServeDeck) -
     await client.save_workflow({"name": "bowl", "main": [
         bench("bowl", ["f"], x=par("x"), y=par("y"))]})
     space = await client.parameter_space("bowl")
-    assert [p.name for p in space.parameters] == ["x", "y"]
+    assert sorted(p.name for p in space.parameters) == ["x", "y"]
     assert [o.name for o in space.objectives] == ["f"]
     spec = {"parameters": [rng("x", -1, 1), rng("y", -1, 1)],
             "objectives": [json_format.MessageToDict(o) for o in space.objectives],

@@ -178,12 +178,27 @@ async def test_queue_and_run_control(client: Client) -> None:
         run_pb2.RUN_STATE_SUCCEEDED)
     lab.gate.clear()
     long = await client.create_run("held", repeat=50)
-    await _wait_state(client, long.id, run_pb2.RUN_STATE_RUNNING)
+    await _wait_step(client, long.id, "lab.hold")
     await client.stop_run(long.id, "now", cleanup=False, continue_queue=True)
     lab.gate.set()
     stopped = await client.wait_for_run(long.id, timeout=30)
     main = [p for p in stopped.phases if p.phase == run_pb2.RUN_PHASE_MAIN]
     assert stopped.state == run_pb2.RUN_STATE_STOPPED and len(main[0].iterations) == 1
+
+
+async def test_stop_after_the_iteration_runs_the_cleanup(client: Client) -> None:
+    lab = deck_module().lab
+    lab.gate.clear()
+    await client.save_workflow({"name": "loop", "main": [call("hold")],
+                                "cleanup": [call("note", text=lit("cleaned"))]})
+    run = await client.create_run("loop", repeat=5)
+    await _wait_step(client, run.id, "lab.hold")
+    await client.stop_run(run.id)  # after the iteration; cleanup by default
+    lab.gate.set()
+    stopped = await client.wait_for_run(run.id, timeout=30)
+    main = [p for p in stopped.phases if p.phase == run_pb2.RUN_PHASE_MAIN]
+    assert stopped.state == run_pb2.RUN_STATE_STOPPED and len(main[0].iterations) == 1
+    assert ("note", ("cleaned",)) in lab.calls
 
 
 async def test_retry_skip_and_prompts(client: Client) -> None:
@@ -221,6 +236,14 @@ async def _wait_state(client: Client, run_id: str, state: int) -> None:
         async for event in client.events(run_id):
             if (event.WhichOneof("kind") == "state_changed"
                     and event.state_changed.state == state):
+                return
+    await asyncio.wait_for(until(), 10)
+
+
+async def _wait_step(client: Client, run_id: str, title: str) -> None:
+    async def until() -> None:
+        async for event in client.events(run_id):
+            if event.WhichOneof("kind") == "step_started" and event.step_started.title == title:
                 return
     await asyncio.wait_for(until(), 10)
 

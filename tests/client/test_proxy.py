@@ -104,8 +104,9 @@ async def test_defaults_apply_and_show_in_the_signature(lab: AsyncDeck) -> None:
     assert params["strict"].default is inspect.Parameter.empty
     assert params["strict"].kind is inspect.Parameter.KEYWORD_ONLY
     assert signature.return_annotation is str
-    assert await lab.echo.defaults(strict=True) == (
-        "1.5|water|None|2026-01-02T03:04:05+00:00|['LOW']|True")
+    expected = "1.5|water|None|2026-01-02T03:04:05+00:00|['LOW']|True"
+    assert await lab.echo.defaults(strict=True) == expected
+    assert await lab.echo.defaults(None, None, None, None, None, strict=True) == expected
     assert await lab.echo.defaults(2.0, "ink", {"x": 1}, levels=[5], strict=False) == (
         "2.0|ink|Point(x=1.0, y=0.0, label=None)|2026-01-02T03:04:05+00:00|['HIGH']|False")
     with pytest.raises(TypeError):

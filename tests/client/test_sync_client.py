@@ -69,6 +69,15 @@ async def test_breaking_out_of_an_event_stream_closes_it(run_lab: Served) -> Non
     assert await asyncio.to_thread(script) == run_pb2.RUN_STATE_SUCCEEDED
 
 
+async def test_it_works_where_an_event_loop_is_already_running(run_lab: Served) -> None:
+    """As in a Jupyter cell: blocking calls made from inside a running event loop."""
+    async def cell() -> str:
+        with SyncClient.connect(run_lab.target, token=run_lab.token) as client:
+            return client.current_user().username
+
+    assert await asyncio.to_thread(asyncio.run, cell()) == "admin"
+
+
 def test_sync_methods_keep_the_async_signatures_and_docs() -> None:
     for name, method in inspect.getmembers(Client, inspect.iscoroutinefunction):
         if name.startswith("_") or name in {"connect", "close", "deck", "schema",

@@ -10,6 +10,8 @@ Fixtures (for every ``tests/ui/test_*.py``):
   pointed at ``ui_server``; fails the test on ERROR log records, like NiceGUI's own.
 - ``create_user``: a factory of further simulated browsers (separate cookies, so separate
   logins) on the same app, for multi-tab / multi-user sync tests.
+- ``ui_connect_options``: extra `create_app` options, ``{}``; a module serving over TLS
+  overrides it (and ``ui_server``) with ``{'tls': True, 'root_certificates': ...}``.
 - ``account``: ``await account('operator')`` creates a user with that role through the API
   and returns ``(username, password)``.
 
@@ -67,15 +69,21 @@ async def ui_server(run_deck_served: Served) -> Served:
     return run_deck_served
 
 
+@pytest.fixture
+def ui_connect_options() -> dict[str, Any]:
+    """Extra `create_app` options (override for a TLS server: ``tls``, ``root_certificates``)."""
+    return {}
+
+
 @contextlib.asynccontextmanager
-async def _simulation(address: str) -> AsyncIterator[User]:
+async def _simulation(address: str, options: dict[str, Any]) -> AsyncIterator[User]:
     with nicegui_reset_globals():
         os.environ["NICEGUI_USER_SIMULATION"] = "true"
         try:
             from ivorygrpc_ui.main import create_app
 
             prepare_simulation()
-            create_app(address)
+            create_app(address, **options)
             ui.run(storage_secret="ui tests")
             async with core.app.router.lifespan_context(core.app):
                 async with httpx.AsyncClient(transport=httpx.ASGITransport(core.app),
@@ -89,9 +97,10 @@ async def _simulation(address: str) -> AsyncIterator[User]:
 
 
 @pytest.fixture
-async def user(ui_server: Served, caplog: pytest.LogCaptureFixture) -> AsyncIterator[User]:
+async def user(ui_server: Served, ui_connect_options: dict[str, Any],
+               caplog: pytest.LogCaptureFixture) -> AsyncIterator[User]:
     """A simulated browser on the UI app."""
-    async with _simulation(ui_server.target) as first:
+    async with _simulation(ui_server.target, ui_connect_options) as first:
         yield first
     errors = [r for r in caplog.get_records("call") if r.levelname == "ERROR"]
     if errors:
@@ -132,13 +141,14 @@ def account(ui_server: Served) -> Callable[[str], Awaitable[tuple[str, str]]]:
 
 
 async def eventually(check: Callable[[], Any], timeout: float = 10.0) -> None:
-    """Wait until `check()` is truthy (it may also raise AssertionError meanwhile)."""
+    """Wait until `check()` is truthy (meanwhile it may raise AssertionError or LookupError,
+    for example an empty table's first row)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         try:
             if check():
                 return
-        except AssertionError:
+        except (AssertionError, LookupError):
             if asyncio.get_running_loop().time() > deadline:
                 raise
         if asyncio.get_running_loop().time() > deadline:
@@ -161,5 +171,5 @@ async def logged_in(user: User, username: str = "admin", password: str = ADMIN_P
     user.find("password").type(password)
     user.find("login-button").click()
     await eventually(lambda: user.back_history and user.back_history[-1] == path)
-    await user.should_see(marker="page-title", retries=50)
+    await user.should_see(marker="page-title", retries=100)
     return user

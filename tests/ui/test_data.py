@@ -28,7 +28,7 @@ async def test_a_finished_run_is_listed_and_its_detail_shows_steps(user: User,
     await eventually(lambda: [(r["name"], r["state"]) for r in table_rows(user, "runs-table")]
                      == [("doubling", "succeeded")])
     await user.open(f"/data/{run_id}")
-    await user.should_see(marker="run-plot", retries=50)
+    await user.should_see(marker="run-plot", retries=100)
     await user.should_see(marker="phase-main-2")
     steps = table_rows(user, "steps-main-1")
     assert [(s["step"], s["arguments"], s["output"]) for s in steps] == [
@@ -39,7 +39,7 @@ async def test_a_finished_run_is_listed_and_its_detail_shows_steps(user: User,
 async def test_csv_downloads(user: User, ui_server: Served) -> None:
     run_id = await _finished_run(ui_server)
     await logged_in(user, path=f"/data/{run_id}")
-    await user.should_see(marker="download-results", retries=50)
+    await user.should_see(marker="download-results", retries=100)
     user.find("download-results").click()
     response = await user.download.next(timeout=10)
     rows = list(csv.DictReader(io.StringIO(response.text)))
@@ -52,10 +52,10 @@ async def test_csv_downloads(user: User, ui_server: Served) -> None:
 async def test_admin_deletes_a_run(user: User, ui_server: Served) -> None:
     run_id = await _finished_run(ui_server)
     await logged_in(user, path=f"/data/{run_id}")
-    await user.should_see(marker="delete-run", retries=50)
+    await user.should_see(marker="delete-run", retries=100)
     user.find("delete-run").click()
     await user.should_see(marker="confirm-yes")
     user.find("confirm-yes").click()
     await eventually(lambda: user.back_history[-1] == "/data")
-    await user.should_see(marker="runs-table", retries=50)
+    await user.should_see(marker="runs-table", retries=100)
     assert table_rows(user, "runs-table") == []

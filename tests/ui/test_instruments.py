@@ -17,7 +17,7 @@ async def test_a_method_is_called_from_its_form(user: User) -> None:
     assert user.find("param-lab-add-b").elements.pop().value == 1  # the default, filled in
     user.find("param-lab-add-a").type("41")
     user.find("run-lab-add").click()
-    await user.should_see("Result: 42", retries=50)
+    await user.should_see("Result: 42", retries=100)
     assert ("add", (41, 1)) in deck_module().lab.calls
     await eventually(lambda: table_rows(user, "recent-calls")[0]["call"] == "lab.add")
     assert table_rows(user, "recent-calls")[0]["arguments"] == "a=41, b=1"
@@ -32,7 +32,7 @@ async def test_bad_values_show_errors(user: User) -> None:
     await user.should_see("a: must be a whole number")
     deck_module().lab.failures_left = 1
     user.find("run-lab-fragile").click()
-    await user.should_see("the fragile instrument failed", retries=50)
+    await user.should_see("the fragile instrument failed", retries=100)
 
 
 async def test_enum_parameters_get_a_dropdown(user: User) -> None:
@@ -42,7 +42,7 @@ async def test_enum_parameters_get_a_dropdown(user: User) -> None:
     user.find("param-lab-paint-color").click()
     user.find("BLUE").click()
     user.find("run-lab-paint").click()
-    await user.should_see("Result: blue", retries=50)
+    await user.should_see("Result: blue", retries=100)
 
 
 async def test_a_run_holding_the_deck_shows_busy_and_disables_run(user: User,

@@ -23,13 +23,13 @@ async def test_search_order_pages_and_open(user: User, ui_server: Served) -> Non
                             [call("measure", x={"literal": 1})],
                             description="titration" if index == 3 else "")
     await logged_in(user, path="/library")
-    await user.should_see(marker="workflow-wf00", retries=50)
+    await user.should_see(marker="workflow-wf00", retries=100)
     user.find("library-size").elements.pop().value = 10
     await eventually(lambda: _names(user) == [f"wf{i:02d}" for i in range(10)])
     user.find("library-next").click()
-    await user.should_see(marker="workflow-wf11", retries=50)
+    await user.should_see(marker="workflow-wf11", retries=100)
     user.find("library-previous").click()
-    await user.should_see(marker="workflow-wf00", retries=50)
+    await user.should_see(marker="workflow-wf00", retries=100)
     user.find("library-order").elements.pop().value = "update_time desc"
     await eventually(lambda: _names(user)[:2] == ["wf11", "wf10"])
     user.find("library-search").type("titration")
@@ -47,7 +47,7 @@ async def test_copy_and_delete(user: User, ui_server: Served) -> None:
     await user.should_see(marker="copy-name")
     user.find("copy-name").clear().type("duplicate")
     user.find("copy-confirm").click()
-    await user.should_see(marker="workflow-duplicate", retries=50)
+    await user.should_see(marker="workflow-duplicate", retries=100)
     user.find("delete-original").click()
     await user.should_see(marker="confirm-yes")
     user.find("confirm-yes").click()
@@ -60,5 +60,5 @@ async def test_operators_copy_but_do_not_delete(
     await save_workflow(ui_server.channel, "shared", [call("measure", x={"literal": 1})])
     name, password = await account("operator")
     await logged_in(user, name, password, path="/library")
-    await user.should_see(marker="copy-shared", retries=50)
+    await user.should_see(marker="copy-shared", retries=100)
     await user.should_not_see(marker="delete-shared")

@@ -22,7 +22,7 @@ async def test_wrong_password_is_refused(user: User) -> None:
     user.find("username").type("admin")
     user.find("password").type("not the password")
     user.find("login-button").click()
-    await user.should_see("Wrong username or password", retries=50)
+    await user.should_see("Wrong username or password", retries=100)
     await user.should_not_see(marker="user-menu")
 
 

@@ -16,7 +16,7 @@ async def test_admin_creates_a_user_who_can_then_log_in(user: User,
     user.find("new-username").type("alice")
     user.find("new-user-password").type("alice-password")
     user.find("create-user").click()
-    await user.should_see(marker="user-alice", retries=50)
+    await user.should_see(marker="user-alice", retries=100)
     alice = create_user()
     await logged_in(alice, "alice", "alice-password")
     await alice.should_see("alice")
@@ -40,11 +40,11 @@ async def test_role_change_disable_and_delete(user: User,
     other.find("username").type(name)
     other.find("password").type(password)
     other.find("login-button").click()
-    await other.should_see("Wrong username or password", retries=50)  # disabled
+    await other.should_see("Wrong username or password", retries=100)  # disabled
     user.find(f"delete-{name}").click()
     await user.should_see(marker="confirm-yes")
     user.find("confirm-yes").click()
-    await user.should_not_see(marker=f"user-{name}", retries=50)
+    await user.should_not_see(marker=f"user-{name}", retries=100)
 
 
 async def test_non_admins_cannot_open_users(user: User,

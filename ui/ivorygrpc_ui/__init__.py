@@ -2,10 +2,11 @@
 
 Layout (each module's docstring documents its interface):
 
-- `client/` -- the only package importing ``grpc``, ``google.*`` or ``ivorygrpc.v1``
-  (import-linter contracts in pyproject.toml, run by scripts/check). Async functions
-  decorated with `client.errors.rpc_errors` return dataclasses (or messages) and raise
-  `UiError` with user-facing ``text``.
+- `client/` -- the only package making calls: it alone imports ``grpc`` and the service
+  stubs (``ivorygrpc.v1.*_pb2_grpc``); of ``ivorygrpc`` the UI imports nothing but
+  ``ivorygrpc.v1`` (import-linter contracts in pyproject.toml, run by scripts/check).
+  Async functions decorated with `client.errors.rpc_errors` return dataclasses (or
+  messages) and raise `UiError` with user-facing ``text``.
 - `session` -- login per browser, the page's `Connection`, ``@login_required(role)``.
 - `state` -- `EventHub`: one ``StreamRunEvents`` per UI process fanned out as NiceGUI
   ``Event``s (``events``, ``status_changed``, ``connection_changed``); the UI never polls.

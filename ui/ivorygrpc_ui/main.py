@@ -28,6 +28,7 @@ from nicegui import app, ui
 from nicegui.storage import Storage
 
 from ivorygrpc_ui import settings, state
+from ivorygrpc_ui.client.connection import ServerTarget
 
 __all__ = ["PAGES", "create_app", "run", "serving"]
 
@@ -37,9 +38,11 @@ OPTIONAL_PAGES = frozenset({"design", "execute"})
 TITLE = "ivorygrpc"
 
 
-def create_app(server_address: str) -> None:
-    """Register every page, talking to the gRPC server at `server_address`."""
-    settings.configure(server_address)
+def create_app(server_address: str, *, tls: bool = False,
+               root_certificates: bytes | None = None) -> None:
+    """Register every page, talking to the gRPC server at `server_address` (``host:port``;
+    with `tls`, verified against `root_certificates` or the system's roots)."""
+    settings.configure(ServerTarget(server_address, tls, root_certificates))
     for name in PAGES:
         module = f"ivorygrpc_ui.pages.{name}"
         if name in OPTIONAL_PAGES and importlib.util.find_spec(module) is None:
@@ -67,10 +70,11 @@ def _storage(storage_dir: Path) -> str:
 
 
 def run(server_address: str, *, host: str = "127.0.0.1", port: int = 8000,
-        storage_dir: Path = Path("ivorygrpc_ui_data")) -> None:
+        storage_dir: Path = Path("ivorygrpc_ui_data"), tls: bool = False,
+        root_certificates: bytes | None = None) -> None:
     """Serve the UI until interrupted (blocking)."""
     secret = _storage(storage_dir)
-    create_app(server_address)
+    create_app(server_address, tls=tls, root_certificates=root_certificates)
     ui.run(host=host, port=port, title=TITLE, reload=False, show=False, storage_secret=secret,
            show_welcome_message=False, favicon="🧪")
 

@@ -48,13 +48,13 @@ _CLIENT_KEY = "ivorygrpc_connection"
 def _adopt(conn: Connection) -> Connection:
     app.storage.client[_CLIENT_KEY] = conn
     context.client.on_delete(conn.close)
-    state.hub(conn.address).attach(conn)
+    state.hub().attach(conn)
     return conn
 
 
 async def sign_in(username: str, password: str) -> Connection:
     """Log in for this browser (every tab); raises `UiError` when refused."""
-    conn = await login(settings.server_address(), username, password)
+    conn = await login(settings.server_target(), username, password)
     app.storage.user[_USER_KEY] = {"token": conn.token, "username": conn.username}
     return _adopt(conn)
 
@@ -68,7 +68,7 @@ async def current() -> Connection | None:
     if not isinstance(saved, dict) or not saved.get("token"):
         return None
     try:
-        conn = await resume(settings.server_address(), str(saved["token"]))
+        conn = await resume(settings.server_target(), str(saved["token"]))
     except UiError as exc:
         if exc.code != "UNAUTHENTICATED":
             raise

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-_address: list[str] = []
+from ivorygrpc_ui.client.connection import ServerTarget
+
+_target: list[ServerTarget] = []
 
 
-def configure(server_address: str) -> None:
-    """Point the UI at `server_address` (``host:port``)."""
-    _address[:] = [server_address]
+def configure(target: ServerTarget) -> None:
+    """Point the UI at `target`."""
+    _target[:] = [target]
+
+
+def server_target() -> ServerTarget:
+    """The configured server; raises RuntimeError before `configure`."""
+    if not _target:
+        raise RuntimeError("the UI has no server address: call main.create_app first")
+    return _target[0]
 
 
 def server_address() -> str:
-    """The configured server address; raises RuntimeError before `configure`."""
-    if not _address:
-        raise RuntimeError("the UI has no server address: call main.create_app first")
-    return _address[0]
+    """The configured server's ``host:port``."""
+    return server_target().address

@@ -27,7 +27,7 @@ import logging
 from nicegui import Event, background_tasks, context
 
 from ivorygrpc_ui import settings
-from ivorygrpc_ui.client.connection import Connection, Role, UiError, open_channel
+from ivorygrpc_ui.client.connection import Connection, Role, ServerTarget, UiError
 from ivorygrpc_ui.client.events import (
     ExecutionStatusInfo,
     RunEventInfo,
@@ -45,8 +45,9 @@ _MAX_BACKOFF_S = 10.0
 class EventHub:
     """The run-event stream of one server, shared by every page of this UI process."""
 
-    def __init__(self, address: str) -> None:
-        self.address = address
+    def __init__(self, target: ServerTarget) -> None:
+        self.target = target
+        self.address = target.address
         self.status = ExecutionStatusInfo()
         self.connected = False
         self.events: Event[RunEventInfo] = Event()
@@ -102,7 +103,7 @@ class EventHub:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            conn = Connection(self.address, "", Role.VIEWER, token, open_channel(self.address))
+            conn = Connection(self.target, "", Role.VIEWER, token, self.target.open_channel())
             try:
                 await self._follow(conn)
             except UiError as exc:
@@ -137,13 +138,12 @@ class EventHub:
 _hubs: dict[str, EventHub] = {}
 
 
-def hub(address: str | None = None) -> EventHub:
-    """The hub of `address` (default: the server this UI was started for)."""
-    if address is None:
-        address = settings.server_address()
-    if address not in _hubs:
-        _hubs[address] = EventHub(address)
-    return _hubs[address]
+def hub() -> EventHub:
+    """The hub of the server this UI was started for."""
+    target = settings.server_target()
+    if target.address not in _hubs:
+        _hubs[target.address] = EventHub(target)
+    return _hubs[target.address]
 
 
 async def close_hubs() -> None:

@@ -146,3 +146,26 @@ def test_every_sampler_suggests(sampler: str) -> None:
     session.load(trials)
     assert len(session.suggest(3)) == 3
     assert {i.objective for i in correlations(trials, s)} == {"a", "b"}
+
+
+def test_gp_sampler_when_pytorch_and_scipy_are_installed() -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("scipy")
+    s = spec(X, N, settings={"sampler": "gp", "n_startup_trials": 2})
+    assert OptunaAdapter().check(s, 1) == []
+    trials = [Trial(i + 1, COMPLETED, FROM_OPTIMIZER, {"x": float(i - 2), "n": 2 * i},
+                    {}, {"f": float(i)}) for i in range(4)]
+    session = OptunaAdapter().open(s, 4)
+    session.load(trials)
+    assert len(session.suggest(2)) == 2
+
+
+def test_fanova_importances_when_scikit_learn_is_installed() -> None:
+    pytest.importorskip("sklearn")
+    trials = [Trial(i + 1, COMPLETED, FROM_OPTIMIZER, {"x": float(i) / 2, "n": 2 * (i % 3)},
+                    {}, {"f": float(i * i)}) for i in range(8)]
+    session = OptunaAdapter().open(spec(X, N), 8)
+    session.load(trials)
+    importance = next(i for i in session.insights() if i.name == "parameter_importance")
+    assert set(importance.values) == {"x", "n"}
+    assert sum(importance.values.values()) == pytest.approx(1.0)

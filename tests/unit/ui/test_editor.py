@@ -196,3 +196,9 @@ def test_describe_summarizes_each_kind() -> None:
     assert describe(new_block("wait")) == "wait 1 s"
     assert describe(new_block("input")) == "ask 'Enter a value' → answer"
     assert describe(new_block("set_variable")) == "value = 0"
+
+
+def test_an_unsaved_load_counts_as_changed() -> None:
+    editor = WorkflowEditor()
+    editor.load(wf.Workflow(name="imported", main=[comment("a", "a")]), saved=False)
+    assert editor.dirty and not editor.history.can_undo

@@ -1,4 +1,8 @@
-"""The UI's only gRPC boundary: every module importing grpc or ivorygrpc.v1 lives here.
+"""The UI's only gRPC boundary: every call to the server is made here.
+
+Only this package imports ``grpc`` and the service stubs (``ivorygrpc.v1.*_pb2_grpc``);
+other UI modules may use the message types (``*_pb2``) as data (import-linter contracts in
+pyproject.toml).
 
 - `connection`: `Connection`, `login`, `resume`, `Role`, `UiError`, `rpc_errors`
 - `errors`: how a failed call becomes `UiError` (code, ErrorInfo reason, user text)

@@ -12,12 +12,14 @@ needed) and are decorated with `rpc_errors`, which turns failures into `UiError`
         return reply.workflow
 
 `login` exchanges a password for a token; `resume` re-opens a connection from a stored
-token (and fails with `UiError` code ``UNAUTHENTICATED`` when it no longer works).
+token (and fails with `UiError` code ``UNAUTHENTICATED`` when it no longer works). Both take
+a `ServerTarget` (address, and TLS with optional root certificates) or a plain address.
 """
 
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 
 import grpc
 
@@ -29,7 +31,7 @@ from ivorygrpc.v1 import execute_service_pb2_grpc as execute_grpc
 from ivorygrpc.v1 import user_pb2
 from ivorygrpc_ui.client.errors import UiError, rpc_errors, ui_error
 
-__all__ = ["Connection", "Role", "UiError", "login", "open_channel", "resume", "rpc_errors"]
+__all__ = ["Connection", "Role", "ServerTarget", "UiError", "login", "resume", "rpc_errors"]
 
 
 class Role(enum.IntEnum):
@@ -53,24 +55,45 @@ class Role(enum.IntEnum):
         return self.name.lower()
 
 
-def open_channel(address: str) -> grpc.aio.Channel:
-    """A plaintext channel to `address` (``host:port``)."""
-    return grpc.aio.insecure_channel(address)
+@dataclass(frozen=True)
+class ServerTarget:
+    """Where the server listens and how to reach it.
+
+    :param address: ``host:port``
+    :param tls: connect with TLS (plaintext otherwise)
+    :param root_certificates: PEM CA bundle for TLS; the system's roots when None
+    """
+
+    address: str
+    tls: bool = False
+    root_certificates: bytes | None = None
+
+    def open_channel(self) -> grpc.aio.Channel:
+        """A new channel to the server."""
+        if self.tls:
+            credentials = grpc.ssl_channel_credentials(root_certificates=self.root_certificates)
+            return grpc.aio.secure_channel(self.address, credentials)
+        return grpc.aio.insecure_channel(self.address)
+
+
+def _target(server: ServerTarget | str) -> ServerTarget:
+    return server if isinstance(server, ServerTarget) else ServerTarget(server)
 
 
 class Connection:
     """A user's channel, token and stubs.
 
-    :param address: the server's ``host:port``
+    :param target: the server
     :param username: the logged-in user
     :param role: the user's role at login (or resume)
     :param token: the bearer token
     :param channel: the channel the stubs use; `close` closes it
     """
 
-    def __init__(self, address: str, username: str, role: Role, token: str,
+    def __init__(self, target: ServerTarget, username: str, role: Role, token: str,
                  channel: grpc.aio.Channel) -> None:
-        self.address = address
+        self.target = target
+        self.address = target.address
         self.username = username
         self.role = role
         self.token = token
@@ -93,9 +116,10 @@ class Connection:
         await self.channel.close()
 
 
-async def login(address: str, username: str, password: str) -> Connection:
+async def login(server: ServerTarget | str, username: str, password: str) -> Connection:
     """Log in with a password; raises `UiError` (``UNAUTHENTICATED``) when refused."""
-    channel = open_channel(address)
+    target = _target(server)
+    channel = target.open_channel()
     try:
         reply = await auth_grpc.AuthServiceStub(channel).Login(
             auth_pb.LoginRequest(username=username, password=password))
@@ -105,13 +129,15 @@ async def login(address: str, username: str, password: str) -> Connection:
     except BaseException:
         await channel.close()
         raise
-    return Connection(address, reply.user.username, Role.of(reply.user.role), reply.token, channel)
+    return Connection(target, reply.user.username, Role.of(reply.user.role), reply.token,
+                      channel)
 
 
-async def resume(address: str, token: str) -> Connection:
+async def resume(server: ServerTarget | str, token: str) -> Connection:
     """A connection from a stored token, with the user's current name and role."""
-    channel = open_channel(address)
-    connection = Connection(address, "", Role.VIEWER, token, channel)
+    target = _target(server)
+    channel = target.open_channel()
+    connection = Connection(target, "", Role.VIEWER, token, channel)
     try:
         reply = await connection.auth.GetCurrentUser(auth_pb.GetCurrentUserRequest(),
                                                      metadata=connection.metadata())

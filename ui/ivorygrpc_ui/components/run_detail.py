@@ -9,7 +9,7 @@ from nicegui import ui
 from ivorygrpc_ui.client.connection import Connection, UiError
 from ivorygrpc_ui.client.events import FINAL_STATES
 from ivorygrpc_ui.client.records import IterationDetail, RunDetail, delete_run, export_csv, get_run
-from ivorygrpc_ui.client.values import show, show_duration, show_time
+from ivorygrpc_ui.client.values import JsonValue, show, show_duration, show_time
 from ivorygrpc_ui.components.dialogs import confirm
 from ivorygrpc_ui.components.run_plot import run_plot
 
@@ -26,10 +26,15 @@ STEP_COLUMNS = [
 ]
 
 
+def _pairs(values: dict[str, JsonValue]) -> str:
+    """``a=1, b=2`` by name (protobuf Structs keep no order)."""
+    return ", ".join(f"{name}={show(values[name])}" for name in sorted(values))
+
+
 def _steps_rows(iteration: IterationDetail) -> list[dict[str, object]]:
     return [{"key": f"{i}", "step": s.title or s.kind,
              "sample": "all" if s.sample < 0 else s.sample, "attempt": s.attempt,
-             "arguments": ", ".join(f"{k}={show(v)}" for k, v in s.arguments.items()),
+             "arguments": _pairs(s.arguments),
              "output": (f"ERROR {s.error}" + (" (skipped)" if s.skipped else "")) if s.error
              else show(s.output) if s.output is not None else "",
              "duration": show_duration(s.start_time, s.end_time)}
@@ -105,8 +110,7 @@ class RunDetailView:
                         .mark(f"phase-{phase.phase}-{iteration.index}"):
                     for sample, parameters in enumerate(iteration.parameters):
                         if parameters:
-                            ui.label(f"sample {sample} parameters: "
-                                     + ", ".join(f"{k}={show(v)}" for k, v in parameters.items())) \
+                            ui.label(f"sample {sample} parameters: {_pairs(parameters)}") \
                                 .classes("text-sm text-grey-8")
                     ui.table(columns=STEP_COLUMNS, rows=_steps_rows(iteration), row_key="key") \
                         .classes("w-full").props("flat dense") \

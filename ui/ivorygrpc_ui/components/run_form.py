@@ -1,6 +1,6 @@
 """The Execute page's "New run" form: pick a workflow, choose how the main phase repeats
-(the same parameters N times, or a table / CSV file of one row per sample), batch size and
-stop options, then queue it."""
+(the same parameters N times, a table / CSV file of one row per sample, or an optimizer
+campaign), batch size and stop options, then queue it."""
 
 from __future__ import annotations
 
@@ -12,16 +12,15 @@ from nicegui import events, ui
 
 from ivorygrpc.v1 import design_service_pb2 as design_pb
 from ivorygrpc.v1 import workflow_pb2 as wf
+from ivorygrpc_ui.client import campaign as campaign_api
 from ivorygrpc_ui.client import design as design_api
 from ivorygrpc_ui.client import execute as api
 from ivorygrpc_ui.client.connection import Connection, UiError
 from ivorygrpc_ui.client.control import ParameterInfo, type_spec
 from ivorygrpc_ui.client.values import JsonValue
+from ivorygrpc_ui.components.campaign_form import CampaignForm, FormProblem
 from ivorygrpc_ui.components.parameter_form import ParameterForm
 from ivorygrpc_ui.components.parameter_table import ParameterTable
-
-CAMPAIGN_NOTE = ("Optimizer campaigns: coming with the optimizer issue. Until then, run a "
-                 "parameter table.")
 
 
 class RunForm:
@@ -35,6 +34,7 @@ class RunForm:
         self.outputs: list[str] = []
         self.form: ParameterForm | None = None
         self.table: ParameterTable | None = None
+        self.campaign: CampaignForm | None = None
         self.mode = "repeat"
         self.body = ui.refreshable(self._body)
 
@@ -44,12 +44,12 @@ class RunForm:
         ui.select(options, value=self.selected or None, label="Workflow", with_input=True,
                   on_change=self._pick).classes("w-full").mark("run-workflow")
         await self._load()
-        self.body()
+        await self.body()
 
     async def _pick(self, event: events.ValueChangeEventArguments[Any]) -> None:
         self.selected = event.value or ""
         await self._load()
-        self.body.refresh()
+        await self.body.refresh()
 
     async def _load(self) -> None:
         self.parameters, self.outputs = [], []
@@ -64,7 +64,7 @@ class RunForm:
         self.outputs = [output.name for output in reply.outputs]
         self.mode = "table" if self.parameters else "repeat"
 
-    def _body(self) -> None:
+    async def _body(self) -> None:
         if not self.selected:
             ui.label("Choose a workflow to run.").classes("text-sm text-slate-500")
             return
@@ -90,8 +90,14 @@ class RunForm:
                     mark_prefix="run-param-") if self.parameters else None
             with ui.tab_panel("table").classes("p-0 gap-2"):
                 self._table_panel()
-            with ui.tab_panel("campaign").classes("p-0"):
-                ui.label(CAMPAIGN_NOTE).classes("text-sm text-slate-600").mark("campaign-note")
+            with ui.tab_panel("campaign").classes("p-0 gap-1"):
+                self.campaign = None
+                if self.parameters:
+                    self.campaign = CampaignForm(self.conn, self.selected)
+                    await self.campaign.build()
+                else:
+                    ui.label("A campaign needs #parameters to search over.") \
+                        .classes("text-sm text-slate-600").mark("campaign-note")
         with ui.row().classes("w-full items-center gap-4"):
             self.batch = ui.number("Batch size", value=1, min=1, precision=0) \
                 .classes("w-28").mark("batch-size")
@@ -110,7 +116,7 @@ class RunForm:
             return
         columns = [(p.name, api.type_name(p.type)) for p in self.parameters]
         self.table = ParameterTable(columns)
-        template = api.csv_template([(p.name, p.type) for p in self.parameters])
+        template = api.csv_template([(p.name, p.type) for p in self.parameters]).encode()
         table = self.table
 
         async def uploaded(event: events.UploadEventArguments) -> None:
@@ -121,8 +127,8 @@ class RunForm:
 
         with ui.row().classes("items-center gap-2"):
             ui.button("CSV template", icon="download",
-                      on_click=lambda: ui.download.content(template,
-                                                           f"{self.selected}_parameters.csv")) \
+                      on_click=lambda: ui.download.content(
+                          template, f"{self.selected}_parameters.csv", "text/csv")) \
                 .props("flat dense no-caps").mark("csv-template")
             ui.upload(label="Fill from CSV", auto_upload=True, on_upload=uploaded) \
                 .props('accept=".csv" flat dense color=primary').classes("ig-upload") \
@@ -131,9 +137,16 @@ class RunForm:
     def request(self) -> api.RunRequest | None:
         """The run to submit, or None (with the problems shown) when the form is wrong."""
         if self.mode == "campaign":
-            self.problems.text = CAMPAIGN_NOTE
-            return None
-        if self.mode == "table" and self.table is not None:
+            if self.campaign is None:
+                self.problems.text = "This workflow has no #parameters to optimize."
+                return None
+            try:
+                spec = self.campaign.spec()
+            except FormProblem as exc:
+                self.problems.text = str(exc)
+                return None
+            mode = campaign_api.campaign_mode(spec, int(self.campaign.iterations or 1))
+        elif self.mode == "table" and self.table is not None:
             if not self.table.rows:
                 self.problems.text = "Add at least one row."
                 return None

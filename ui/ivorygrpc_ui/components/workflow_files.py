@@ -89,7 +89,8 @@ async def show_python(conn: Connection, name: str, stale: bool) -> None:
             .mark("python-preview")
         with ui.row().classes("w-full justify-end"):
             ui.button("Download", icon="download",
-                      on_click=lambda: ui.download.content(source, f"{name}.py")).props("flat")
+                      on_click=lambda: ui.download.content(source.encode(), f"{name}.py",
+                                                           "text/x-python")).props("flat")
             ui.button("Close", on_click=dialog.close).props("flat")
     dialog.open()
 
@@ -98,7 +99,7 @@ def export_json(workflow: wf.Workflow) -> None:
     """Download the draft as JSON (the `Workflow` message with proto field names)."""
     data = json_format.MessageToDict(workflow, preserving_proto_field_name=True)
     name = workflow.name or "workflow"
-    ui.download.content(json.dumps(data, indent=2), f"{name}.json", "application/json")
+    ui.download.content(json.dumps(data, indent=2).encode(), f"{name}.json", "application/json")
 
 
 def parse_workflow_json(text: str) -> wf.Workflow | None:

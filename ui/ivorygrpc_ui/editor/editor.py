@@ -46,12 +46,13 @@ class WorkflowEditor:
         """True when the draft differs from what was last loaded or saved."""
         return _content(self._draft) != self._saved
 
-    def load(self, workflow: wf.Workflow) -> None:
-        """Start editing `workflow`, forgetting the undo history."""
+    def load(self, workflow: wf.Workflow, *, saved: bool = True) -> None:
+        """Start editing `workflow`, forgetting the undo history (`saved=False`: it is not on
+        the server yet, so it counts as changed)."""
         self._draft = wf.Workflow()
         self._draft.CopyFrom(workflow)
         self._fill_ids(self._draft)
-        self._saved = _content(workflow)
+        self._saved = _content(workflow) if saved else b""
         self.history.clear()
         self._changed()
 

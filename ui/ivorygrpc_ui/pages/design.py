@@ -110,8 +110,7 @@ class DesignPage:
         workflow = wf.Workflow()
         workflow.CopyFrom(item.workflow)
         workflow.etag, workflow.version = "", 0
-        self.editor.load(workflow)
-        self.editor.history.clear()
+        self.editor.load(workflow, saved=False)
         for warning in item.warnings:
             ui.notify(warning, type="warning", multi_line=True)
 

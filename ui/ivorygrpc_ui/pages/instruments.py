@@ -83,10 +83,12 @@ class Layout:
         self._save()
 
 
-def _call_row(call: CallInfo) -> dict[str, str]:
+def _call_row(call: CallInfo, order: list[str]) -> dict[str, str]:
+    """A table row; arguments in signature `order` (records keep no order)."""
+    names = sorted(call.arguments, key=lambda n: (order.index(n) if n in order else len(order), n))
     return {"id": call.id, "time": show_time(call.start_time),
             "call": f"{call.instrument}.{call.method}",
-            "arguments": ", ".join(f"{k}={show(v)}" for k, v in call.arguments.items()),
+            "arguments": ", ".join(f"{n}={show(call.arguments[n])}" for n in names),
             "state": call.state, "output": call.error or show(call.output),
             "duration": show_duration(call.start_time, call.end_time), "caller": call.caller}
 
@@ -98,6 +100,8 @@ class InstrumentsView:
         self.conn = conn
         self.instruments = instruments
         self.layout = Layout(conn.username)
+        self.signatures = {(i.name, m.name): [p.name for p in m.parameters]
+                           for i in instruments for m in i.methods}
         self.cards: list[MethodCard] = []
         self.banner = ui.label("").classes(
             "w-full rounded bg-amber-100 text-amber-900 px-4 py-2").mark("busy-banner")
@@ -173,8 +177,11 @@ class InstrumentsView:
         for card in self.cards:
             card.set_busy(status.busy)
 
+    def _row(self, call: CallInfo) -> dict[str, str]:
+        return _call_row(call, self.signatures.get((call.instrument, call.method), []))
+
     def called(self, call: CallInfo) -> None:
-        rows = [_call_row(call), *[r for r in self.calls.rows if r["id"] != call.id]]
+        rows = [self._row(call), *[r for r in self.calls.rows if r["id"] != call.id]]
         self.calls.rows = rows[:20]
         self.calls.update()
 
@@ -184,7 +191,7 @@ class InstrumentsView:
         except UiError as exc:
             ui.notify(exc.text, type="negative")
             return
-        self.calls.rows = [_call_row(c) for c in page.calls]
+        self.calls.rows = [self._row(c) for c in page.calls]
         self.calls.update()
 
 
