@@ -56,6 +56,7 @@ async def test_serve_starts_the_ui_and_stops_with_the_server(tmp_path: Path) -> 
     assert response.status_code == 200
     assert "Sign in to the lab deck" in response.text
     assert (tmp_path / "data" / "ui" / "secret").stat().st_mode & 0o077 == 0
+    assert (tmp_path / "data" / "ui").stat().st_mode & 0o077 == 0
 
 
 async def test_ui_command_serves_the_ui_alone(tmp_path: Path) -> None:
@@ -75,3 +76,20 @@ async def test_the_server_side_never_loads_nicegui() -> None:
                                                    stdout=asyncio.subprocess.PIPE)
     out, _ = await process.communicate()
     assert out.decode().strip() == "[]"
+
+
+async def test_a_taken_ui_port_is_reported_and_the_server_stops(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "ivorygrpc", "serve", str(EXAMPLE_DECK), "--port", "0",
+            "--ui-port", str(port), "--data-dir", str(tmp_path / "data"), cwd=tmp_path,
+            env={**os.environ, "IVORYGRPC_ADMIN_PASSWORD": ADMIN_PASSWORD},
+            stderr=asyncio.subprocess.PIPE)
+        async with asyncio.timeout(60):
+            _, err = await process.communicate()
+    assert process.returncode == 1
+    assert f"the browser UI cannot listen on 127.0.0.1:{port}" in err.decode()
+    assert "ivorygrpc shutting down" in err.decode()

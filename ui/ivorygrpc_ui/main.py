@@ -19,6 +19,7 @@ import importlib
 import importlib.util
 import os
 import secrets
+import socket
 from collections.abc import AsyncIterator, Generator
 from pathlib import Path
 
@@ -59,6 +60,7 @@ def create_app(server_address: str, *, tls: bool = False,
 def _storage(storage_dir: Path) -> str:
     """Put NiceGUI's storage in `storage_dir` and return its (persistent) secret."""
     storage_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    storage_dir.chmod(0o700)  # it holds bearer tokens
     Storage.path = storage_dir.resolve()
     app.storage = Storage()
     secret_file = storage_dir / "secret"
@@ -98,16 +100,32 @@ async def serving(server_address: str, *, host: str = "127.0.0.1", port: int = 8
         def capture_signals(self) -> Generator[None, None, None]:
             yield
 
-    server = EmbeddedServer(uvicorn.Config(fastapi_app, host=host, port=port,
-                                           log_level="warning"))
-    task = asyncio.create_task(server.serve(), name="ivorygrpc ui")
-    while not server.started and not task.done():
+    listener = _listen(host, port)  # here, so a taken port is an OSError, not uvicorn's exit
+    server = EmbeddedServer(uvicorn.Config(fastapi_app, log_level="warning"))
+    task = asyncio.create_task(server.serve(sockets=[listener]), name="ivorygrpc ui")
+    while not server.started and not task.done():  # start-up only
         await asyncio.sleep(0.05)
     if task.done():
-        await task
-        raise OSError(f"the browser UI could not listen on {host}:{port}")
+        listener.close()
+        with contextlib.suppress(SystemExit):
+            await task
+        raise OSError(f"the browser UI could not start on {host}:{port}")
+    shown = f"[{host}]" if ":" in host else host
     try:
-        yield f"http://{host}:{port}"
+        yield f"http://{shown}:{listener.getsockname()[1]}"
     finally:
         server.should_exit = True
         await task
+        listener.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A bound TCP socket for the UI; OSError with a readable message when it cannot bind."""
+    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as exc:
+        listener.close()
+        raise OSError(f"the browser UI cannot listen on {host}:{port}: {exc.strerror}") from None
+    return listener
