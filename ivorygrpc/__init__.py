@@ -15,15 +15,32 @@ import asyncio
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ivorygrpc.annotations import Range, Unit, block
-from ivorygrpc.client import Client, SyncClient, connect
-from ivorygrpc.deck.remote import remote
+
+if TYPE_CHECKING:
+    from ivorygrpc.client import Client, SyncClient, connect
+    from ivorygrpc.deck.remote import remote
+
+# The client and remote instruments pull in grpc and reflection: a deck script
+# that only calls `ivorygrpc.run` should not pay for them, so they load on first use.
+_LAZY = {"Client": "ivorygrpc.client", "SyncClient": "ivorygrpc.client",
+         "connect": "ivorygrpc.client", "remote": "ivorygrpc.deck.remote"}
 
 __all__ = ["Client", "Range", "SyncClient", "Unit", "__version__", "block", "connect", "remote",
            "run"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ivorygrpc' has no attribute {name!r}")
 
 
 def run(module_name: str, *, host: str = "127.0.0.1", port: int = 50051,

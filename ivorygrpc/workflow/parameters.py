@@ -94,8 +94,11 @@ def _values(step: Mapping[str, Any], deck: DeckSpec) -> list[tuple[Any, TypeSpec
         inst = deck.instrument(str(call.get("instrument", "")))
         op = inst.operation(str(call.get("method", ""))) if inst else None
         params = {p.name: p.type for p in op.params} if op else {}
-        return [(value, params.get(name)) for name, value in
-                (call.get("arguments") or {}).items()]
+        # A proto map has no order: follow the signature, then names, so the answer is stable.
+        order = {name: i for i, name in enumerate(params)}
+        arguments = sorted((call.get("arguments") or {}).items(),
+                           key=lambda item: (order.get(item[0], len(order)), item[0]))
+        return [(value, params.get(name)) for name, value in arguments]
     pairs: list[tuple[Any, TypeSpec | None]] = []
     for kind, key, typed in (("set_variable", "value", None), ("repeat", "count", None),
                              ("wait", "seconds", NUMBER)):

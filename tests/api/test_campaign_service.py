@@ -277,3 +277,16 @@ async def test_request_id_creates_one_campaign(served: Served, request_id: str) 
     first = (await stub(served).CreateCampaign(request)).campaign
     second = (await stub(served).CreateCampaign(request)).campaign
     assert first.id == second.id
+
+
+async def test_list_campaigns_pages_newest_first(served: Served) -> None:
+    made = [(await create(served, **BOWL)).id for _ in range(3)]
+    first = await stub(served).ListCampaigns(pb.ListCampaignsRequest(page_size=2))
+    assert [c.id for c in first.campaigns] == made[::-1][:2] and first.next_page_token
+    assert not first.campaigns[0].trials  # the list leaves trials out
+    second = await stub(served).ListCampaigns(pb.ListCampaignsRequest(
+        page_size=2, page_token=first.next_page_token))
+    assert [c.id for c in second.campaigns] == [made[0]] and not second.next_page_token
+    code, details = await refused(stub(served).ListCampaigns(pb.ListCampaignsRequest(
+        page_token=first.next_page_token, run_id="other")))
+    assert code == INVALID and details["reason"] == "INVALID_PAGE_TOKEN"

@@ -44,9 +44,11 @@ class Dragged:
 class StepTree:
     """The cards of one phase; call `show` inside a `ui.refreshable` or container.
 
+    Validation messages (`set_problems`) and run progress (`set_progress`) change the cards
+    in place, so a button is never replaced under the user's pointer.
+
     :param editor: the draft (None for a read-only tree of `workflow`)
     :param on_edit: opens the edit dialog for a step id
-    :param problems: validation messages by step id
     """
 
     def __init__(self, editor: WorkflowEditor | None = None, *,
@@ -58,12 +60,37 @@ class StepTree:
         self.current_step = ""
         self.done_steps: set[str] = set()
         self._number = 0
+        self._cards: dict[str, tuple[ui.column, ui.column]] = {}  # step id: card, messages
+
+    # -- changes in place ------------------------------------------------------------------
+
+    def set_problems(self, problems: Mapping[str, Sequence[str]]) -> None:
+        """Show validation messages (by step id) on the drawn cards."""
+        self.problems = problems
+        for step_id, (card, messages) in self._cards.items():
+            found = problems.get(step_id, ())
+            card.classes(add="ig-invalid") if found else card.classes(remove="ig-invalid")
+            messages.clear()
+            with messages:
+                for message in found:
+                    ui.label(message).classes("text-xs text-red-600").mark("problem")
+
+    def set_progress(self, current_step: str, done_steps: set[str]) -> None:
+        """Highlight the step in flight and mark the finished ones."""
+        self.current_step, self.done_steps = current_step, set(done_steps)
+        for step_id, (card, _) in self._cards.items():
+            card.classes(remove="ig-current ig-done")
+            if step_id == current_step:
+                card.classes(add="ig-current")
+            elif step_id in done_steps:
+                card.classes(add="ig-done")
 
     # -- drawing ---------------------------------------------------------------------------
 
     def show(self, workflow: wf.Workflow, phase: str) -> None:
         """Draw the steps of `phase`."""
         self._number = 0
+        self._cards = {k: v for k, v in self._cards.items() if not v[0].is_deleted}
         steps = getattr(workflow, phase)
         with ui.column().classes("w-full gap-2"):
             if not steps and self.editor is None:
@@ -106,8 +133,10 @@ class StepTree:
                     ui.badge("disabled", color="grey-5").props("outline")
                 if self.editor is not None:
                     self._buttons(step, number)
-            for message in problems:
-                ui.label(message).classes("text-xs text-red-600").mark("problem")
+            with ui.column().classes("gap-0") as messages:
+                for message in problems:
+                    ui.label(message).classes("text-xs text-red-600").mark("problem")
+            self._cards[step.id] = (card, messages)
             for branch in steptree.branches_of(step):
                 if self.editor is None and not steptree.body(step, branch):
                     continue  # a read-only tree leaves out empty bodies

@@ -128,7 +128,7 @@ class DesignPage:
 
     def changed(self) -> None:
         self.view.refresh()
-        self.toolbar.refresh()
+        self._update_toolbar()
         self._generation += 1
         background_tasks.create(self.validate(self._generation), name="validate workflow")
 
@@ -138,9 +138,9 @@ class DesignPage:
         try:
             problems = await api.validate(self.conn, draft)
         except UiError as exc:
-            problems, self.general_problems = [], [exc.text]
+            problems, general = [], [exc.text]
         else:
-            self.general_problems = []
+            general = []
         if generation != self._generation:
             return  # a later edit is being checked
         by_step: dict[str, list[str]] = defaultdict(list)
@@ -148,80 +148,91 @@ class DesignPage:
             if problem.step_id:
                 by_step[problem.step_id].append(problem.message)
             else:
-                self.general_problems.append(problem.message)
-        self.tree.problems = by_step
-        self.problem_count = len(problems)
-        self.view.refresh()
+                general.append(problem.message)
+        self.general_problems, self.problem_count = general, len(problems)
+        self.tree.set_problems(by_step)  # in place: no button is replaced
+        self.summary.refresh()
 
     # -- drawing ---------------------------------------------------------------------------
 
     def build(self) -> None:
         ui.add_css(STYLE)
         self.problem_count = 0
-        self.toolbar = ui.refreshable(self._toolbar)
         self.view = ui.refreshable(self._view)
+        self.summary = ui.refreshable(self._summary)
         self.anchor = ui.element("div").classes("hidden")  # dialogs outlive refreshed buttons
         with ui.card().classes("w-full p-3"):
-            self.toolbar()
+            self._toolbar()
         with ui.row().classes("w-full items-start gap-4 no-wrap"):
             with ui.card().classes("w-72 shrink-0 p-3 max-h-[75vh] overflow-auto"):
                 ui.label("Palette").classes("font-semibold")
                 step_palette(self.instruments, on_drag=self.tree.start_new, on_add=self.add)
-            with ui.card().classes("grow p-3 min-w-0"):
+            with ui.card().classes("grow p-3 min-w-0 gap-2"):
+                tabs = ui.tabs(value=self.phase, on_change=self._switch)  # type: ignore[arg-type]
+                with tabs.classes("w-full").props("align=left dense no-caps"):
+                    self.tabs = {phase: ui.tab(phase).mark(f"phase-{phase}") for phase in PHASES}
+                self.summary()
                 self.view()
+        self._update_toolbar()
 
     def _toolbar(self) -> None:
+        """The toolbar, built once; `_update_toolbar` changes it in place."""
+        with ui.row().classes("w-full items-center gap-2"):
+            self.heading = ui.label().classes("text-lg font-semibold").mark("workflow-heading")
+            self.version = ui.badge(color="blue-grey-6").mark("workflow-version")
+            self.finalized = ui.badge("finalized", color="positive").mark("workflow-finalized")
+            self.unsaved = ui.badge("unsaved", color="warning").mark("workflow-dirty")
+            ui.space()
+            self.undo = _tool("undo", "Undo", self.editor.undo)
+            self.redo = _tool("redo", "Redo", self.editor.redo)
+            ui.separator().props("vertical")
+            _tool("note_add", "New", self.new, marker="workflow-new")
+            _tool("upload_file", "Import", self.anchored(
+                lambda: files.import_dialog(self.conn, self.imported)), marker="workflow-import")
+            _tool("data_object", "Export JSON", lambda: files.export_json(self.editor.workflow),
+                  marker="workflow-export-json")
+            self.python = _tool("code", "Python", self.anchored(
+                lambda: files.show_python(self.conn, self.saved_name, self.editor.dirty)),
+                marker="workflow-python")
+            self.versions = _tool("history", "Versions", self.anchored(
+                lambda: files.show_versions(self.conn, self.saved_name,
+                                            lambda v: self.open(self.saved_name, v))),
+                marker="workflow-versions")
+            self.lock = _tool("lock", "Finalize", self.finalize, marker="workflow-finalize")
+            ui.separator().props("vertical")
+            self.save_as_button = ui.button("Save as", on_click=self.save_as) \
+                .props("outline no-caps").mark("workflow-save-as")
+            self.save_button = ui.button("Save", icon="save", on_click=self.save) \
+                .props("no-caps").mark("workflow-save")
+
+    def _update_toolbar(self) -> None:
         draft = self.editor.workflow
         finalized = draft.state == wf.WORKFLOW_STATE_FINALIZED
         editable = session.require_role(Role.OPERATOR)
-        with ui.row().classes("w-full items-center gap-2"):
-            ui.label(draft.display_name or draft.name or "New workflow") \
-                .classes("text-lg font-semibold").mark("workflow-heading")
-            if self.saved_name:
-                ui.badge(f"v{draft.version}", color="blue-grey-6").mark("workflow-version")
-            if finalized:
-                ui.badge("finalized", color="positive").mark("workflow-finalized")
-            if self.editor.dirty:
-                ui.badge("unsaved", color="warning").mark("workflow-dirty")
-            ui.space()
-            _tool("undo", "Undo", self.editor.undo, enabled=self.editor.history.can_undo)
-            _tool("redo", "Redo", self.editor.redo, enabled=self.editor.history.can_redo)
-            ui.separator().props("vertical")
-            _tool("note_add", "New", self.new, marker="workflow-new")
-            _tool("upload_file", "Import", self.anchored(files.import_dialog, self.conn,
-                                                         self.imported), marker="workflow-import")
-            _tool("data_object", "Export JSON", lambda: files.export_json(self.editor.workflow),
-                  marker="workflow-export-json")
-            _tool("code", "Python", self.anchored(files.show_python, self.conn, self.saved_name,
-                                                  self.editor.dirty),
-                  enabled=bool(self.saved_name), marker="workflow-python")
-            _tool("history", "Versions",
-                  self.anchored(files.show_versions, self.conn, self.saved_name,
-                                lambda v: self.open(self.saved_name, v)),
-                  enabled=bool(self.saved_name), marker="workflow-versions")
-            _tool("lock", "Finalize", self.finalize, marker="workflow-finalize",
-                  enabled=editable and bool(self.saved_name) and not finalized)
-            ui.separator().props("vertical")
-            ui.button("Save as", on_click=self.save_as).props("outline no-caps") \
-                .mark("workflow-save-as").set_enabled(editable)
-            ui.button("Save", icon="save", on_click=self.save).props("no-caps") \
-                .mark("workflow-save").set_enabled(editable and not finalized)
+        saved = bool(self.saved_name)
+        self.heading.text = draft.display_name or draft.name or "New workflow"
+        self.version.text = f"v{draft.version}"
+        self.version.set_visibility(saved)
+        self.finalized.set_visibility(finalized)
+        self.unsaved.set_visibility(self.editor.dirty)
+        self.undo.set_enabled(self.editor.history.can_undo)
+        self.redo.set_enabled(self.editor.history.can_redo)
+        self.python.set_enabled(saved)
+        self.versions.set_enabled(saved)
+        self.lock.set_enabled(editable and saved and not finalized)
+        self.save_as_button.set_enabled(editable)
+        self.save_button.set_enabled(editable and not finalized)
+        for phase, tab in self.tabs.items():
+            tab.props(f'label="{PHASE_LABELS[phase]} · {len(getattr(draft, phase))}"')
 
-    def anchored(self, dialog: Callable[..., Awaitable[None]],
-                 *args: object) -> Callable[[], Awaitable[None]]:
+    def anchored(self, dialog: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         """A click handler opening `dialog` from the page's stable anchor."""
         async def handler() -> None:
             with self.anchor:
-                await dialog(*args)
+                await dialog()
         return handler
 
-    def _view(self) -> None:
-        draft = self.editor.workflow
-        tabs = ui.tabs(value=self.phase, on_change=self._switch)  # type: ignore[arg-type]
-        with tabs.classes("w-full").props("align=left dense no-caps"):
-            for phase in PHASES:
-                count = len(getattr(draft, phase))
-                ui.tab(phase, f"{PHASE_LABELS[phase]} · {count}").mark(f"phase-{phase}")
+    def _summary(self) -> None:
         if self.general_problems or self.problem_count:
             with ui.column().classes("w-full gap-0 rounded bg-red-50 px-3 py-2"):
                 count = self.problem_count or len(self.general_problems)
@@ -233,19 +244,20 @@ class DesignPage:
         else:
             ui.label("✓ Ready to run").classes("text-sm text-green-700") \
                 .mark("validation-summary")
-        self.tree.show(draft, self.phase)
+
+    def _view(self) -> None:
+        self.tree.show(self.editor.workflow, self.phase)
 
     def _switch(self, event: object) -> None:
         self.phase = getattr(event, "value", self.phase) or "main"
         self.view.refresh()
 
 
-def _tool(icon: str, label: str, action: object, *, enabled: bool = True,
-          marker: str = "") -> None:
-    button = ui.button(icon=icon, on_click=action).props(  # type: ignore[arg-type]
+def _tool(icon: str, label: str, action: Callable[[], object], *,
+          marker: str = "") -> ui.button:
+    button = ui.button(icon=icon, on_click=action).props(
         f'flat round dense color=primary aria-label="{label}"').tooltip(label)
-    button.mark(marker or f"workflow-{label.lower()}")
-    button.set_enabled(enabled)
+    return button.mark(marker or f"workflow-{label.lower()}")
 
 
 def create() -> None:
