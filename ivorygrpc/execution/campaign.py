@@ -18,7 +18,7 @@ from typing import Any
 
 from ivorygrpc.errors import FailedPrecondition, FieldViolation, InvalidArguments, NotFound
 from ivorygrpc.execution.events import EventLog
-from ivorygrpc.optimize.adapter import Insight
+from ivorygrpc.optimize.adapter import Adapter, Insight
 from ivorygrpc.optimize.registry import Registry
 from ivorygrpc.optimize.results import best_trials, correlations, goal_reached
 from ivorygrpc.optimize.spec import (
@@ -109,9 +109,19 @@ class CampaignBook:
                                                                          domain)
         return CampaignView(campaign, trials, [by_number[n] for n in best_numbers], insights)
 
+    def _adapter(self, spec: CampaignSpec) -> Adapter:
+        """The campaign's adapter; FailedPrecondition when it is no longer installed."""
+        try:
+            return self.registry.get(spec.optimizer)
+        except InvalidArguments:
+            raise FailedPrecondition(
+                f"the campaign's optimizer {spec.optimizer!r} is not installed on this server",
+                reason="OPTIMIZER_NOT_INSTALLED") from None
+
     def _insights(self, spec: CampaignSpec, trials: list[Trial]) -> list[Insight]:
-        adapter = self.registry.get(spec.optimizer)
-        session = adapter.open(spec, len(trials))
+        if spec.optimizer not in self.registry.names() and spec.optimizer:
+            return []  # its own insights need it; the generic ones do not
+        session = self._adapter(spec).open(spec, len(trials))
         session.load(trials)
         return session.insights()
 
@@ -135,8 +145,7 @@ class CampaignBook:
 
     def _ask(self, spec: CampaignSpec, stored: list[TrialRecord],
              count: int) -> list[dict[str, Any]]:
-        adapter = self.registry.get(spec.optimizer)
-        session = adapter.open(spec, len(stored))
+        session = self._adapter(spec).open(spec, len(stored))
         session.load([_domain(t) for t in stored])
         return session.suggest(count)
 

@@ -86,6 +86,9 @@ async def test_seeded_campaign_finds_the_bowl_minimum(serve_deck: ServeDeck) -> 
              or e.iteration_started.phase == run_pb2.RUN_PHASE_MAIN]
     assert kinds[:4] == ["trials_suggested", "iteration_started", "trials_observed",
                          "trials_suggested"]
+    export = await pb_grpc.ExecuteServiceStub(served.channel).ExportRunData(
+        pb.ExportRunDataRequest(run_id=run.id))
+    assert len(export.content.decode().strip().splitlines()) == 31  # header + 30 samples
     suggested = of_kind(events, "trials_suggested")
     assert len(suggested) == 10 and [len(s.trials) for s in suggested] == [3] * 10
     assert of_kind(events, "trials_observed")[-1].trials[2].number == 30

@@ -111,7 +111,8 @@ class LiveRun:
             self._highlight(event.step_started.step_id)
         elif info.kind == "step_finished":
             finished = event.step_finished
-            self.tree.done_steps.add(finished.step_id)
+            self.tree.set_progress(self.tree.current_step,
+                                   self.tree.done_steps | {finished.step_id})
             if finished.error.message:
                 self._note(f"✗ {finished.title}: {finished.error.type}: "
                            f"{finished.error.message}", info.sequence)
@@ -119,7 +120,7 @@ class LiveRun:
                 self._note(f"✓ {finished.title} → {show(from_value(finished.output))}",
                            info.sequence)
         elif info.kind == "iteration_started":
-            self.tree.done_steps.clear()
+            self.tree.set_progress(self.tree.current_step, set())
             started = event.iteration_started
             if started.phase == run_pb2.RUN_PHASE_MAIN:
                 self._note(f"Iteration {started.index}/{started.total}", info.sequence)
@@ -133,8 +134,7 @@ class LiveRun:
 
     def _highlight(self, step_id: str) -> None:
         if step_id and step_id != self.tree.current_step:
-            self.tree.current_step = step_id
-            self.steps.refresh()
+            self.tree.set_progress(step_id, self.tree.done_steps)
 
     def _note(self, text: str, sequence: int) -> None:
         self._write(run_pb2.LogLine(level="INFO", message=text), sequence)
