@@ -10,6 +10,8 @@ import grpc
 import pytest
 from google.protobuf import json_format
 
+from ivorygrpc.optimize.optuna_adapter import OptunaAdapter
+from ivorygrpc.optimize.registry import Registry
 from ivorygrpc.v1 import campaign_pb2
 from ivorygrpc.v1 import campaign_service_pb2 as pb
 from ivorygrpc.v1 import campaign_service_pb2_grpc as pb_grpc
@@ -290,3 +292,28 @@ async def test_list_campaigns_pages_newest_first(served: Served) -> None:
     code, details = await refused(stub(served).ListCampaigns(pb.ListCampaignsRequest(
         page_token=first.next_page_token, run_id="other")))
     assert code == INVALID and details["reason"] == "INVALID_PAGE_TOKEN"
+
+
+class _Renamed(OptunaAdapter):
+    """Optuna under another name: an optimizer installed only for the first server."""
+
+    name = "elsewhere"
+
+
+async def test_a_campaign_whose_optimizer_is_gone(serve_deck: ServeDeck,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Registry, "installed", classmethod(
+        lambda cls: cls([OptunaAdapter(), _Renamed()])))
+    first = await serve_deck()
+    campaign = await create(first, **{**BOWL, "optimizer": "elsewhere"})
+    await first.close()
+    monkeypatch.undo()
+
+    second = await serve_deck(data_dir=first.data_dir)
+    got = (await stub(second).GetCampaign(pb.GetCampaignRequest(
+        campaign_id=campaign.id))).campaign
+    assert got.spec.optimizer == "elsewhere"  # still readable
+    code, details = await refused(stub(second).SuggestTrials(pb.SuggestTrialsRequest(
+        campaign_id=campaign.id)))
+    assert code == grpc.StatusCode.FAILED_PRECONDITION
+    assert details["reason"] == "OPTIMIZER_NOT_INSTALLED"

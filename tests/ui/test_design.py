@@ -100,6 +100,18 @@ async def test_open_a_saved_workflow_edit_and_save_a_new_version(user: User,
     user.find("open-version-1").click()
     await user.should_see("Opened version 1", retries=50)
     await user.should_not_see(marker="step-2")
+    user.find("workflow-details").click()
+    await user.should_see(marker="details-title")
+    user.find("details-title").type("Dosing")
+    user.find("details-save").click()
+    await user.should_see("Dosing", retries=50)
+    user.find("workflow-save").click()  # the old version's steps become version 3
+    await user.should_see("Saved dose version 3", retries=50)
+    restored = (await saved(ui_server, "dose")).workflow
+    assert (len(restored.main), restored.display_name) == (1, "Dosing")
+    user.find("workflow-finalize").click()
+    await user.should_see(marker="workflow-finalized", retries=50)
+    assert not user.find("workflow-save").elements.pop().enabled
 
 
 async def test_import_python_shows_warnings_and_opens_the_workflow(user: User) -> None:

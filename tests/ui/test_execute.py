@@ -7,7 +7,16 @@ from collections.abc import Callable
 from nicegui import ui
 from nicegui.testing import User
 
-from tests.fixtures.runs import call, create_run, deck_module, finish, mode, par, save_workflow
+from tests.fixtures.runs import (
+    call,
+    create_run,
+    deck_module,
+    finish,
+    lit,
+    mode,
+    par,
+    save_workflow,
+)
 from tests.fixtures.server import Served
 from tests.ui.conftest import eventually, logged_in
 
@@ -100,7 +109,8 @@ async def test_two_tabs_see_the_same_run_and_one_answer_closes_both(
     run = await create_run(ui_server.channel, "paused", display_name="shared run",
                            mode=mode(repeat=1, parameters={"x": 3}))
     for tab in (user, other):
-        await tab.should_see("Load the vials", retries=100)
+        await tab.should_see(marker="prompt-message", retries=100)
+        await tab.should_see("Load the vials")
         await tab.should_see("shared run")
     other.find("prompt-answer").click()
     await user.should_not_see(marker="prompt-message", retries=100)
@@ -160,3 +170,45 @@ async def test_campaign_form_problems_are_listed(user: User, ui_server: Served) 
     user.find("queue-run").click()
     await user.should_see("choose at least one objective", retries=50)
     await user.should_see("#x: give at least two values")
+
+
+async def test_retry_a_failed_step_then_skip_the_next_failure(user: User,
+                                                              ui_server: Served) -> None:
+    lab = deck_module().lab
+    lab.failures_left = 2
+    await save_workflow(ui_server.channel, "shaky", [call("fragile", x=lit(1.0)),
+                                                     call("fragile", x=lit(2.0))])
+    await logged_in(user, path="/execute")
+    await create_run(ui_server.channel, "shaky")
+    await user.should_see(marker="run-retry", retries=100)
+    await user.should_see("the fragile instrument failed")
+    user.find("run-retry").click()  # fails again: still paused on the error
+    await eventually(lambda: [n for n, _ in lab.calls].count("fragile") == 2)
+    await user.should_see(marker="run-skip", retries=100)
+    user.find("run-skip").click()  # goes on without it
+    await user.should_see("succeeded", retries=100)
+    assert [args for name, args in lab.calls if name == "fragile"] == [(1.0,), (1.0,), (2.0,)]
+
+
+async def test_pause_resume_and_stop_now(user: User, ui_server: Served) -> None:
+    lab = deck_module().lab
+    await save_workflow(ui_server.channel, "gated", [call("hold"), call("add", a=lit(1)),
+                                                     call("hold"), call("add", a=lit(2))])
+    lab.gate.clear()
+    await logged_in(user, path="/execute")
+    run = await create_run(ui_server.channel, "gated")
+    await user.should_see(marker="run-pause", retries=100)
+    user.find("run-pause").click()  # takes effect after the step in flight
+    await user.should_see("Pausing after the step in flight", retries=100)
+    lab.gate.set()
+    await user.should_see(marker="run-resume", retries=100)
+    assert [name for name, _ in lab.calls] == ["hold"]
+    lab.gate.clear()
+    user.find("run-resume").click()
+    await eventually(lambda: [name for name, _ in lab.calls] == ["hold", "add", "hold"])
+    user.find("run-stop-now").click()
+    await user.should_see("Stopping after the step in flight", retries=100)
+    lab.gate.set()
+    await user.should_see("stopped", retries=100)
+    assert [name for name, _ in lab.calls] == ["hold", "add", "hold"]
+    await finish(ui_server.channel, run.id)

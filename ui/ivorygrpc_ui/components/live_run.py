@@ -4,6 +4,8 @@ the run, its workflow version and its stored log once when it starts following a
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from nicegui import background_tasks, ui
 
 from ivorygrpc.v1 import run_pb2
@@ -106,7 +108,7 @@ class LiveRun:
         elif info.kind == "progress":
             self.run.progress.CopyFrom(event.progress)
             self._highlight(event.progress.step_id)
-            self.header.refresh()
+            self._show_progress()
         elif info.kind == "step_started":
             self._highlight(event.step_started.step_id)
         elif info.kind == "step_finished":
@@ -160,13 +162,13 @@ class LiveRun:
             ui.label(run.display_name or run.workflow).classes("text-lg font-semibold") \
                 .mark("live-name")
             ui.badge(state, color=STATE_COLORS.get(state, "grey-6")).mark("live-state")
-            ui.label(_where(progress, state)).classes("text-sm text-slate-600") \
+            self.where = ui.label(_where(progress, state)).classes("text-sm text-slate-600") \
                 .mark("live-progress")
             ui.space()
             if state in FINAL_STATES:
                 ui.link("Open in Data", f"/data/{run.id}").classes("text-sm") \
                     .mark("live-open-data")
-        ui.linear_progress(value=progress.fraction, show_value=False, size="8px") \
+        self.bar = ui.linear_progress(value=progress.fraction, show_value=False, size="8px") \
             .props("rounded" + (" color=positive" if state == "succeeded" else "")) \
             .classes("w-full")
         if run.pause.kind == run_pb2.PAUSE_KIND_STEP_ERROR and state == "paused":
@@ -179,6 +181,13 @@ class LiveRun:
             ui.label(f"{run.error.type}: {run.error.message}").classes("text-sm text-red-700")
         self._controls(run, state)
 
+    def _show_progress(self) -> None:
+        """Progress changes in place: the controls stay put under the pointer."""
+        if self.run is None or not hasattr(self, "bar") or self.bar.is_deleted:
+            return
+        self.where.text = _where(self.run.progress, state_name(self.run.state))
+        self.bar.value = self.run.progress.fraction
+
     def _controls(self, run: run_pb2.Run, state: str) -> None:
         if state in FINAL_STATES or state == "queued":
             return
@@ -187,29 +196,35 @@ class LiveRun:
         with ui.row().classes("gap-2"):
             if state == "running":
                 self._button("Pause", "pause", "run-pause",
-                             lambda: api.pause_run(self.conn, run.id))
+                             lambda: api.pause_run(self.conn, run.id),
+                             "Pausing after the step in flight")
             if operator:
                 self._button("Resume", "play_arrow", "run-resume",
-                             lambda: api.resume_run(self.conn, run.id))
+                             lambda: api.resume_run(self.conn, run.id), "Resuming")
             if error:
                 self._button("Retry step", "replay", "run-retry",
-                             lambda: api.retry_step(self.conn, run.id, run.pause.id))
+                             lambda: api.retry_step(self.conn, run.id, run.pause.id),
+                             "Retrying the step")
                 self._button("Skip step", "skip_next", "run-skip",
-                             lambda: api.skip_step(self.conn, run.id, run.pause.id))
+                             lambda: api.skip_step(self.conn, run.id, run.pause.id),
+                             "Skipping the step")
             self._button("Stop after iteration", "stop_circle", "run-stop-after",
-                         lambda: api.stop_run(self.conn, run.id, now=False), outline=True)
+                         lambda: api.stop_run(self.conn, run.id, now=False),
+                         "Stopping after this iteration", outline=True)
             self._button("Stop now", "stop", "run-stop-now",
-                         lambda: api.stop_run(self.conn, run.id, now=True), outline=True,
-                         color="negative")
+                         lambda: api.stop_run(self.conn, run.id, now=True),
+                         "Stopping after the step in flight", outline=True, color="negative")
 
     @staticmethod
-    def _button(label: str, icon: str, marker: str, action: object, *, outline: bool = False,
-                color: str = "primary") -> None:
+    def _button(label: str, icon: str, marker: str, action: Callable[[], Awaitable[None]],
+                done: str, *, outline: bool = False, color: str = "primary") -> None:
         async def click() -> None:
             try:
-                await action()  # type: ignore[operator]
+                await action()
             except UiError as exc:
                 ui.notify(exc.text, type="negative")
+                return
+            ui.notify(done)
 
         ui.button(label, icon=icon, on_click=click).props(
             f"no-caps dense {'outline' if outline else ''} color={color}").mark(marker)

@@ -42,6 +42,26 @@ async def ask_name(title: str, name: str = "", display_name: str = "",
     return result if isinstance(result, tuple) else None
 
 
+async def ask_details(workflow: wf.Workflow) -> tuple[str, str, bool] | None:
+    """Ask for the title, description and registered flag; None when cancelled."""
+    with ui.dialog() as dialog, ui.card().classes("w-96 gap-2"):
+        ui.label("Details").classes("text-lg font-semibold")
+        title = ui.input("Title", value=workflow.display_name).classes("w-full") \
+            .mark("details-title")
+        about = ui.textarea("Description", value=workflow.description).classes("w-full") \
+            .props("autogrow").mark("details-description")
+        registered = ui.checkbox("Registered: other workflows may call it",
+                                 value=workflow.registered).mark("details-registered")
+        with ui.row().classes("w-full justify-end"):
+            ui.button("Cancel", on_click=lambda: dialog.submit(None)).props("flat")
+            ui.button("Apply", on_click=lambda: dialog.submit(
+                (title.value or "", about.value or "", bool(registered.value)))) \
+                .mark("details-save")
+    result = await dialog
+    dialog.clear()
+    return result if isinstance(result, tuple) else None
+
+
 def _valid_name(text: str) -> bool:
     return 0 < len(text) <= 64 and all(c.isalnum() or c in "_-" for c in text) and text.isascii()
 

@@ -105,6 +105,13 @@ class DesignPage:
             return
         ui.notify(f"{self.saved_name} is finalized; use Save as to change it.")
 
+    async def details(self) -> None:
+        answer = await files.ask_details(self.editor.workflow)
+        if answer is not None:
+            title, description, registered = answer
+            self.editor.set_details(display_name=title, description=description,
+                                    registered=registered)
+
     def imported(self, item: Imported) -> None:
         self.saved_name = ""
         workflow = wf.Workflow()
@@ -187,6 +194,7 @@ class DesignPage:
             self.redo = _tool("redo", "Redo", self.editor.redo)
             ui.separator().props("vertical")
             _tool("note_add", "New", self.new, marker="workflow-new")
+            _tool("edit_note", "Details", self.anchored(self.details), marker="workflow-details")
             _tool("upload_file", "Import", self.anchored(
                 lambda: files.import_dialog(self.conn, self.imported)), marker="workflow-import")
             _tool("data_object", "Export JSON", lambda: files.export_json(self.editor.workflow),
