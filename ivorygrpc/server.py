@@ -109,6 +109,8 @@ class IvorygrpcServer:
         await closing
         await self._log.close()
         await self.grpc.stop(grace)
+        for remote in self.deck.remotes:
+            await remote.close()
         await asyncio.to_thread(self._dispatcher.close)
         await asyncio.to_thread(self.store.close)
 

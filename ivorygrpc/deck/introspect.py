@@ -52,6 +52,7 @@ class Deck:
 
     spec: DeckSpec
     targets: Mapping[tuple[str, str], Target]
+    remotes: tuple[RemoteInstrument, ...] = ()  # their connections close with the server
 
 
 def deck_name(module: ModuleType) -> str:
@@ -88,7 +89,7 @@ def introspect_module(module: ModuleType, *, exclude: Iterable[str] = ()) -> Dec
     if blocks:
         builder.add_blocks(blocks)
     return Deck(DeckSpec(deck_name(module), tuple(builder.instruments), tuple(builder.skipped)),
-                builder.targets)
+                builder.targets, tuple(builder.remotes))
 
 
 class _DeckBuilder:
@@ -96,6 +97,7 @@ class _DeckBuilder:
         self.instruments: list[InstrumentSpec] = []
         self.skipped: list[Skipped] = []
         self.targets: dict[tuple[str, str], Target] = {}
+        self.remotes: list[RemoteInstrument] = []
 
     def skip(self, instrument: str, member: str, reason: str) -> None:
         self.skipped.append(Skipped(instrument, member, reason))
@@ -130,6 +132,7 @@ class _DeckBuilder:
         if not self._check_name(name):
             return
         self.instruments.append(remote.model(name))
+        self.remotes.append(remote)
         for operation, target in remote.targets().items():
             self.targets[(name, operation)] = target
 

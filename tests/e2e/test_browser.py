@@ -3,7 +3,8 @@
 One scientist's session: log in, call an instrument from its form, build a workflow with an
 if-block and a `#parameter`, run it with a two-row parameter table, answer its input
 prompts, watch it finish and open its plot. Then two tabs: a run started in one shows live
-in the other. The tests also refresh `docs/screenshots/` (one picture per page).
+in the other; and real HTML5 drag and drop in the editor. The tests also refresh
+`docs/screenshots/` (one picture per page).
 """
 
 from __future__ import annotations
@@ -131,3 +132,21 @@ def test_a_run_started_in_one_tab_shows_live_in_the_other(context: BrowserContex
         expect(tab.locator(".q-dialog", has_text="two tabs")).to_have_count(0)
         expect(tab.locator(".q-badge", has_text="succeeded")).to_be_visible()
         expect(tab.get_by_text("two tabs").first).to_be_visible()
+
+
+def test_drag_and_drop_in_the_browser(page: Page, ui_url: str) -> None:
+    log_in(page, ui_url, "/design")
+    page.get_by_role("button", name="Add Repeat").click()
+    page.get_by_role("button", name="Add Wait").click()
+    expect(page.locator(".ig-step")).to_have_count(2)
+    page.locator(".ig-step", has_text="wait 1 s").drag_to(  # a card into a block
+        page.get_by_text("Empty: drop or add steps here"))
+    expect(card(page, "repeat 2 times").locator(".ig-step", has_text="wait 1 s")) \
+        .to_have_count(1)
+    page.locator(".cursor-grab", has_text="Comment").drag_to(  # a palette entry before a card
+        card(page, "repeat 2 times"))
+    expect(page.locator(".ig-step").first).to_contain_text("# Note")
+    page.keyboard.press("Control+z")  # undo the drop
+    expect(page.locator(".ig-step", has_text="# Note")).to_have_count(0)
+    page.keyboard.press("Control+y")
+    expect(page.locator(".ig-step").first).to_contain_text("# Note")

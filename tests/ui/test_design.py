@@ -60,6 +60,10 @@ async def test_undo_redo_duplicate_disable_and_delete(user: User) -> None:
     user.find("delete-2").click()
     await user.should_not_see(marker="step-2")
     await user.should_see(marker="step-1")
+    user.find("workflow-new").click()  # unsaved changes: asks first
+    await user.should_see(marker="confirm-yes")
+    user.find("confirm-yes").click()
+    await user.should_not_see(marker="step-1")
 
 
 async def test_drag_from_the_palette_and_into_a_block(user: User) -> None:
@@ -73,10 +77,8 @@ async def test_drag_from_the_palette_and_into_a_block(user: User) -> None:
     user.find(marker="palette-entry-comment").trigger("dragstart")  # a new comment ...
     user.find("step-1").trigger("drop")  # ... dropped on the first card goes before it
     await user.should_see("# Note")
-    cards = [e for e in user.find(marker="step").elements]
-    order = sorted(cards, key=lambda e: int(next(m for m in e._markers
-                                                  if m.startswith("step-"))[5:]))
-    assert [e.props["data-kind"] for e in order] == ["comment", "repeat", "wait"]
+    kinds = [user.find(f"step-{n}").elements.pop().props["data-kind"] for n in (1, 2, 3)]
+    assert kinds == ["comment", "repeat", "wait"]  # cards are numbered in tree order
 
 
 async def test_open_a_saved_workflow_edit_and_save_a_new_version(user: User,
@@ -130,3 +132,28 @@ async def test_import_python_shows_warnings_and_opens_the_workflow(user: User) -
     user.find("import-open-mixing").click()
     await user.should_see("lab.measure(x=#x)", retries=50)
     await user.should_see(marker="workflow-dirty")
+
+
+async def test_call_a_registered_workflow_with_arguments_and_saved_outputs(
+        user: User, ui_server: Served) -> None:
+    from tests.fixtures.runs import create_run, deck_module, finish, outputs
+
+    await save_workflow(ui_server.channel, "sub", [call("measure", x=par("x"),
+                                                        save_as=["doubled"])], registered=True)
+    await logged_in(user, path="/design")
+    user.find("palette-workflow-sub").click()
+    await user.should_see("run sub v1()", retries=50)
+    user.find("edit-1").click()
+    await user.should_see(marker="arg-x")
+    user.find("arg-x").type("2.5")
+    user.find("save-as-0").type("result")
+    user.find("step-save").click()
+    await user.should_see("run sub v1(x=2.5) → result", retries=50)
+    user.find("workflow-save").click()
+    await user.should_see(marker="workflow-name")
+    user.find("workflow-name").type("caller")
+    user.find("name-save").click()
+    await user.should_see("Saved caller version 1", retries=50)
+    run, _ = await finish(ui_server.channel, (await create_run(ui_server.channel, "caller")).id)
+    assert outputs(run)[0][0]["result"] == 5.0
+    assert ("measure", (2.5,)) in deck_module().lab.calls

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from nicegui import ui
 from nicegui.testing import User
@@ -54,9 +55,13 @@ async def test_a_bad_table_is_refused_with_the_servers_reasons(user: User,
     await logged_in(user, path="/execute?workflow=typed")
     await user.should_see("Run parameters: #a", retries=50)
     user.find("mode-table").click()
+    user.find("add-row").click()
+    await user.should_see(marker="cell-2-a")
+    user.find("queue-run").click()  # empty cells are refused here
+    await user.should_see("row 2: #a is empty", retries=50)
     user.find("cell-1-a").type("not a number")
-    user.find("queue-run").click()
-    await user.should_see(marker="run-problems", retries=50)
+    user.find("cell-2-a").type("3")
+    user.find("queue-run").click()  # the server converts and names the line
     await user.should_see("line 2", retries=50)
 
 
@@ -129,7 +134,8 @@ async def test_a_csv_file_fills_the_table_and_the_template_names_the_columns(
     await user.should_see("Run parameters:", retries=50)
     user.find("mode-table").click()
     user.find("csv-template").click()
-    header, types = (await user.download.next()).content.decode().splitlines()
+    template = (await user.download.next()).content.decode()
+    header, types = template.splitlines()
     assert sorted(header.split(",")) == ["a", "b"] and types == "int,int"
     upload = user.find("csv-upload").elements.pop()
     await upload.handle_uploads([SmallFileUpload("rows.csv", "text/csv",
@@ -212,3 +218,16 @@ async def test_pause_resume_and_stop_now(user: User, ui_server: Served) -> None:
     await user.should_see("stopped", retries=100)
     assert [name for name, _ in lab.calls] == ["hold", "add", "hold"]
     await finish(ui_server.channel, run.id)
+
+
+async def test_a_viewer_watches_without_controls(user: User, ui_server: Served,
+                                                 account: Callable[[str], Any]) -> None:
+    username, password = await account("viewer")
+    await save_workflow(ui_server.channel, "paused2", [PAUSE])
+    await logged_in(user, username, password, path="/execute")
+    await create_run(ui_server.channel, "paused2", display_name="watched")
+    await user.should_see(marker="prompt-message", retries=100)
+    await user.should_see("An operator answers this prompt.")
+    await user.should_see("watched")
+    for marker in ("queue-run", "prompt-answer", "run-stop-now", "queue-toggle"):
+        await user.should_not_see(marker=marker)

@@ -33,7 +33,7 @@ from ivorygrpc_ui.client.connection import ServerTarget
 
 __all__ = ["PAGES", "create_app", "run", "serving"]
 
-PAGES = ("login", "users", "instruments", "library", "data", "design", "execute")
+PAGES = ("login", "users", "instruments", "library", "data", "campaigns", "design", "execute")
 # Pages another module set provides; skipped (with their nav links 404) until they exist.
 OPTIONAL_PAGES = frozenset({"design", "execute"})
 TITLE = "ivorygrpc"

@@ -10,6 +10,7 @@ events out through NiceGUI `Event`s::
     hub.status                              # the latest ExecutionStatusInfo (busy, queue, ...)
     hub.connected                           # False while the stream is down
     hub.connection_changed.subscribe(fn)    # fn(connected: bool)
+    hub.campaign_changed.subscribe(fn)      # fn(campaign_id: str): trials suggested/observed
 
 Subscribing inside a page unsubscribes automatically when the page's client is deleted,
 and callbacks run in the page's UI context, so they may change elements directly.
@@ -17,6 +18,9 @@ and callbacks run in the page's UI context, so they may change elements directly
 logged-in user (events are the same for everyone) and switches to another when one stops
 working. ``status`` is re-read with ``GetExecutionStatus`` after each run state or queue
 change, so it always matches the server.
+
+``campaign_changed`` fires for every ``trials_suggested`` / ``trials_observed`` event, of
+campaign runs and of suggest-only campaigns (those events have an empty ``run_id``).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ __all__ = ["EventHub", "close_hubs", "hub"]
 
 logger = logging.getLogger(__name__)
 _REFRESH_KINDS = frozenset({"state_changed", "queue_changed"})
+_CAMPAIGN_KINDS = frozenset({"trials_suggested", "trials_observed"})
 _MAX_BACKOFF_S = 10.0
 
 
@@ -53,6 +58,7 @@ class EventHub:
         self.events: Event[RunEventInfo] = Event()
         self.status_changed: Event[ExecutionStatusInfo] = Event()
         self.connection_changed: Event[bool] = Event()
+        self.campaign_changed: Event[str] = Event()
         self._tokens: dict[str, int] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -131,6 +137,9 @@ class EventHub:
         async for event in stream_events(conn, self._last_sequence):
             self._last_sequence = event.sequence
             self.events.emit(event)
+            if event.kind in _CAMPAIGN_KINDS:
+                changed = getattr(event.raw, event.kind)
+                self.campaign_changed.emit(changed.campaign_id)
             if event.kind in _REFRESH_KINDS:
                 self._set_status(await get_execution_status(conn))
 

@@ -25,7 +25,7 @@ __all__ = ["COLORS", "NAV", "frame"]
 
 APP_NAME = "ivorygrpc"
 NAV = (("Instruments", "/instruments"), ("Design", "/design"), ("Execute", "/execute"),
-       ("Data", "/data"), ("Library", "/library"))
+       ("Campaigns", "/campaigns"), ("Data", "/data"), ("Library", "/library"))
 COLORS = {"primary": "#1d4e89", "secondary": "#4f6d8f", "accent": "#0f8b8d",
           "positive": "#2e7d32", "negative": "#c62828", "warning": "#b7791f",
           "info": "#1976d2", "dark": "#1b2633"}
@@ -92,7 +92,8 @@ def frame(title: str) -> Iterator[ui.column]:
         if logged_in:
             with ui.row().classes("gap-1"):
                 for label, target in NAV:
-                    active = path == target or (target == "/instruments" and path == "/")
+                    active = path == target or path.startswith(f"{target}/") or (
+                        target == "/instruments" and path == "/")
                     ui.button(label, on_click=lambda t=target: ui.navigate.to(t)) \
                         .props("flat no-caps color=white") \
                         .classes("font-semibold bg-white/20" if active else "opacity-80") \

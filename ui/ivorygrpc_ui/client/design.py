@@ -31,12 +31,37 @@ async def get_workflow(conn: Connection, name: str, version: int = 0) -> wf.Work
 
 @rpc_errors
 async def list_workflows(conn: Connection, search: str = "", deck: str = "",
-                         page_size: int = 200) -> list[wf.Workflow]:
+                         page_size: int = 200, *,
+                         registered_only: bool = False) -> list[wf.Workflow]:
     """The latest version of each workflow, by name (one page)."""
     reply = await conn.design.ListWorkflows(
-        pb.ListWorkflowsRequest(search=search, deck=deck, page_size=page_size),
+        pb.ListWorkflowsRequest(search=search, deck=deck, page_size=page_size,
+                                registered_only=registered_only),
         metadata=conn.metadata())
     return list(reply.workflows)
+
+
+@dataclass(frozen=True)
+class CallableWorkflow:
+    """A registered workflow other workflows may call: its version, run parameters (with
+    types) and outputs in the order `CallWorkflowStep.save_as` names them."""
+
+    name: str
+    version: int
+    parameters: tuple[pb.RunParameter, ...]
+    outputs: tuple[str, ...]
+
+
+@rpc_errors
+async def callable_workflows(conn: Connection) -> list[CallableWorkflow]:
+    """Every registered workflow with what a call step needs to know about it."""
+    found: list[CallableWorkflow] = []
+    for workflow in await list_workflows(conn, registered_only=True):
+        reply = await conn.design.GetRunParameters(
+            pb.GetRunParametersRequest(name=workflow.name), metadata=conn.metadata())
+        found.append(CallableWorkflow(workflow.name, workflow.version, tuple(reply.parameters),
+                              tuple(output.name for output in reply.outputs)))
+    return found
 
 
 @rpc_errors

@@ -58,12 +58,18 @@ def type_name(info: ins.TypeInfo) -> str:
     return f"list[{name}]" if info.repeated else name
 
 
+def template_type(info: ins.TypeInfo) -> str:
+    """The type name the CSV template's second line shows: the Python annotation, which
+    the server recognizes (and skips) in uploaded CSV text."""
+    return info.python or type_name(info)
+
+
 def csv_template(parameters: Sequence[tuple[str, ins.TypeInfo]]) -> str:
     """A CSV template: the parameter names, then a line of their types (skipped on upload)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([name for name, _ in parameters])
-    writer.writerow([type_name(info) for _, info in parameters])
+    writer.writerow([template_type(info) for _, info in parameters])
     return out.getvalue()
 
 

@@ -1,14 +1,28 @@
-"""The campaign part of the run form, built from the server's optimizer schemas.
+"""The campaign form, built from the server's optimizer schemas alone.
 
 `ListOptimizers` says which parameter kinds, steps, log scales, objectives and settings an
 optimizer takes; `GetParameterSpace` gives the workflow's default space (one entry per
 run parameter) and its outputs as possible objectives. `spec()` turns the form into a
-`CampaignSpec`.
+`CampaignSpec` (or raises `FormProblem` listing what is wrong).
+
+Embedding it (the run form of the Execute page does this for campaign runs)::
+
+    form = CampaignForm(conn, workflow)      # inside the container it should fill
+    await form.build()                       # draws it (errors are shown in place)
+    ...
+    spec = form.spec()                       # on submit; FormProblem -> show str(exc)
+    mode = client.campaign.campaign_mode(spec, int(form.iterations or 1))
+
+For a suggest-only campaign (the Campaigns page) pass ``free_names=True, budget=False``:
+parameters and objectives are then free names the user adds and removes (a range also
+gets a whole-number / any-number choice), `use_workflow(name)` refills the space from a
+workflow, and there is no iteration budget.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -17,6 +31,7 @@ from nicegui import ui
 from nicegui.elements.mixins.value_element import ValueElement
 
 from ivorygrpc.v1 import campaign_pb2 as cp
+from ivorygrpc.v1.campaign_service_pb2 import GetParameterSpaceResponse
 from ivorygrpc_ui.client import campaign as api
 from ivorygrpc_ui.client.connection import Connection, UiError
 from ivorygrpc_ui.client.values import from_value, show, to_value
@@ -25,6 +40,7 @@ KINDS = {cp.PARAMETER_KIND_RANGE: "range", cp.PARAMETER_KIND_CHOICE: "choice",
          cp.PARAMETER_KIND_FIXED: "fixed"}
 DIRECTIONS = {cp.OBJECTIVE_DIRECTION_MINIMIZE: "minimize",
               cp.OBJECTIVE_DIRECTION_MAXIMIZE: "maximize"}
+NUMBER_TYPES = {cp.NUMBER_TYPE_FLOAT: "any", cp.NUMBER_TYPE_INT: "whole"}
 
 
 class FormProblem(ValueError):
@@ -39,6 +55,7 @@ class _Parameter:
     high: float | None = None
     step: float | None = None
     log_scale: bool = False
+    number_type: int = cp.NUMBER_TYPE_UNSPECIFIED
     text: str = ""  # choice values (comma-separated) or the fixed value
 
 
@@ -54,9 +71,12 @@ class _Objective:
 class CampaignForm:
     """Optimizer, parameter space, objectives, settings and budget of a run campaign."""
 
-    def __init__(self, conn: Connection, workflow: str) -> None:
+    def __init__(self, conn: Connection, workflow: str = "", *, free_names: bool = False,
+                 budget: bool = True) -> None:
         self.conn = conn
         self.workflow = workflow
+        self.free_names = free_names
+        self.budget = budget
         self.optimizers: dict[str, cp.Optimizer] = {}
         self.optimizer = ""
         self.parameters: list[_Parameter] = []
@@ -70,20 +90,56 @@ class CampaignForm:
     async def build(self) -> None:
         try:
             optimizers = await api.list_optimizers(self.conn)
-            space = await api.parameter_space(self.conn, self.workflow)
+            space = await api.parameter_space(self.conn, self.workflow) if self.workflow \
+                else None
         except UiError as exc:
             ui.label(exc.text).classes("text-sm text-red-600").mark("campaign-error")
             return
         self.optimizers = {o.name: o for o in optimizers}
         self.optimizer = next((o.name for o in optimizers if o.is_default),
                               optimizers[0].name if optimizers else "")
+        if space is not None:
+            self._use_space(space)
+        self._reset_settings()
+        self.view()
+
+    def _use_space(self, space: GetParameterSpaceResponse) -> None:
         self.parameters = [_parameter(p) for p in space.parameters]
         self.objectives = [_Objective(o.name, use=index == 0, direction=o.direction or
                                       cp.OBJECTIVE_DIRECTION_MINIMIZE)
                            for index, o in enumerate(space.objectives)]
         self.notes = list(space.notes)
-        self._reset_settings()
-        self.view()
+
+    async def use_workflow(self, workflow: str) -> None:
+        """Replace the parameters and objectives with `workflow`'s default space."""
+        try:
+            space = await api.parameter_space(self.conn, workflow)
+        except UiError as exc:
+            ui.notify(exc.text, type="negative", multi_line=True)
+            return
+        self.workflow = workflow
+        self._use_space(space)
+        self.view.refresh()
+
+    def add_parameter(self, name: str) -> None:
+        """Add a searched parameter (a 0 to 1 range) named `name`."""
+        name = name.strip()
+        if name and name not in {p.spec.name for p in self.parameters}:
+            spec = cp.ParameterSpec(name=name, range=cp.RangeSpec(
+                low=0, high=1, number_type=cp.NUMBER_TYPE_FLOAT))
+            self.parameters.append(_parameter(spec))
+            self.view.refresh()
+
+    def add_objective(self, name: str) -> None:
+        """Add an objective (minimized, chosen) named `name`."""
+        name = name.strip()
+        if name and name not in {o.name for o in self.objectives}:
+            self.objectives.append(_Objective(name, use=True))
+            self.view.refresh()
+
+    def _remove(self, items: list[Any], item: object) -> None:
+        items.remove(item)
+        self.view.refresh()
 
     def _reset_settings(self) -> None:
         optimizer = self.optimizers.get(self.optimizer)
@@ -113,6 +169,8 @@ class CampaignForm:
             KINDS.values())
         for parameter in self.parameters:
             self._parameter_row(parameter, kinds, optimizer)
+        if self.free_names:
+            _add_row("Add parameter", "campaign-add-parameter", self.add_parameter)
         for note in self.notes:
             with ui.row().classes("items-center gap-1 no-wrap"):
                 ui.icon("info", size="xs", color="warning")
@@ -122,13 +180,16 @@ class CampaignForm:
             ui.label("The workflow saves no outputs to optimize.").classes("text-sm")
         for objective in self.objectives:
             self._objective_row(objective, optimizer)
+        if self.free_names:
+            _add_row("Add objective", "campaign-add-objective", self.add_objective)
         if optimizer.settings:
             ui.label("Settings").classes("text-sm font-medium mt-2")
             for setting in optimizer.settings:
                 _setting_input(setting, self.settings)
         with ui.row().classes("w-full gap-3"):
-            _into(ui.number("Iterations (budget)", min=1, precision=0), self, "iterations") \
-                .classes("w-40").mark("campaign-iterations")
+            if self.budget:
+                _into(ui.number("Iterations (budget)", min=1, precision=0), self,
+                      "iterations").classes("w-40").mark("campaign-iterations")
             _into(ui.number("Seed (optional)", precision=0), self, "seed").classes("w-32") \
                 .mark("campaign-seed")
 
@@ -136,11 +197,17 @@ class CampaignForm:
                        optimizer: cp.Optimizer) -> None:
         name = parameter.spec.name
         with ui.row().classes("w-full items-end gap-2 no-wrap"):
-            ui.label(f"#{name}").classes("font-mono text-sm w-24 truncate pb-2")
+            ui.label(name if self.free_names else f"#{name}") \
+                .classes("font-mono text-sm w-24 truncate pb-2")
             kind = _into(ui.select(kinds, label="Kind"), parameter, "kind")
             kind.on_value_change(lambda: self.view.refresh())
             kind.classes("w-24").mark(f"campaign-kind-{name}")
             if parameter.kind == "range":
+                if self.free_names:
+                    if parameter.number_type not in NUMBER_TYPES:  # outside a run: float
+                        parameter.number_type = cp.NUMBER_TYPE_FLOAT
+                    _into(ui.select(NUMBER_TYPES, label="Numbers"), parameter, "number_type") \
+                        .classes("w-24").mark(f"campaign-numbers-{name}")
                 _into(ui.number("Low"), parameter, "low").classes("w-20") \
                     .mark(f"campaign-low-{name}")
                 _into(ui.number("High"), parameter, "high").classes("w-20") \
@@ -153,6 +220,10 @@ class CampaignForm:
                 hint = "values, comma-separated" if parameter.kind == "choice" else "value"
                 _into(ui.input(hint.capitalize()), parameter, "text").classes("grow") \
                     .mark(f"campaign-values-{name}")
+            if self.free_names:
+                ui.button(icon="close", on_click=lambda: self._remove(self.parameters,
+                                                                      parameter)) \
+                    .props("flat round dense size=sm").mark(f"campaign-remove-{name}")
 
     def _objective_row(self, objective: _Objective, optimizer: cp.Optimizer) -> None:
         with ui.row().classes("w-full items-end gap-2 no-wrap"):
@@ -164,6 +235,11 @@ class CampaignForm:
                 _into(ui.number("Weight"), objective, "weight").classes("w-20")
             _into(ui.number("Stop at"), objective, "threshold").classes("w-24") \
                 .tooltip("Early stop when a trial reaches this value")
+            if self.free_names:
+                ui.button(icon="close", on_click=lambda: self._remove(self.objectives,
+                                                                      objective)) \
+                    .props("flat round dense size=sm") \
+                    .mark(f"campaign-remove-objective-{objective.name}")
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -211,6 +287,7 @@ def _parameter(spec: cp.ParameterSpec) -> _Parameter:
         parameter.low, parameter.high = spec.range.low, spec.range.high
         parameter.step = spec.range.step if spec.range.HasField("step") else None
         parameter.log_scale = spec.range.log_scale
+        parameter.number_type = spec.range.number_type
     elif kind == "choice":
         parameter.text = ", ".join(show(from_value(v)) for v in spec.choice.values)
     else:
@@ -225,7 +302,7 @@ def _parameter_spec(parameter: _Parameter) -> cp.ParameterSpec:
             raise FormProblem("give a low and a high bound")
         spec.range.low, spec.range.high = float(parameter.low), float(parameter.high)
         spec.range.log_scale = parameter.log_scale
-        spec.range.number_type = parameter.spec.range.number_type
+        spec.range.number_type = parameter.number_type  # type: ignore[assignment]
         if parameter.step:
             spec.range.step = float(parameter.step)
     elif parameter.kind == "choice":
@@ -245,6 +322,17 @@ def _typed(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return text
+
+
+def _add_row(label: str, marker: str, add: Callable[[str], None]) -> None:
+    """A name input with an add button (Enter adds too)."""
+    def submit() -> None:
+        add(name.value or "")
+
+    with ui.row().classes("items-end gap-2"):
+        name = ui.input(label).props("dense").classes("w-48").mark(marker)
+        name.on("keydown.enter", submit)
+        ui.button(icon="add", on_click=submit).props("flat round dense").mark(f"{marker}-button")
 
 
 def _setting_input(setting: cp.OptimizerSetting, values: dict[str, Any]) -> None:

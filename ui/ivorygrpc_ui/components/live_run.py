@@ -12,7 +12,7 @@ from ivorygrpc.v1 import run_pb2
 from ivorygrpc.v1 import workflow_pb2 as wf
 from ivorygrpc_ui.client import design as design_api
 from ivorygrpc_ui.client import execute as api
-from ivorygrpc_ui.client.connection import Connection, UiError
+from ivorygrpc_ui.client.connection import Connection, Role, UiError
 from ivorygrpc_ui.client.events import FINAL_STATES, RunEventInfo, state_name
 from ivorygrpc_ui.client.values import from_value, show
 from ivorygrpc_ui.components.run_detail import STATE_COLORS
@@ -32,6 +32,7 @@ class LiveRun:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.can_control = conn.allows(Role.OPERATOR)
         self.run: run_pb2.Run | None = None
         self.workflow: wf.Workflow | None = None
         self.tree = StepTree()
@@ -43,7 +44,7 @@ class LiveRun:
         self.header = ui.refreshable(self._header)
         self.steps = ui.refreshable(self._steps)
         self.header()
-        with ui.row().classes("w-full items-start gap-4 no-wrap"):
+        with ui.row().classes("w-full items-start gap-4 no-wrap") as self.body:
             with ui.column().classes("w-1/2 min-w-0 gap-1"):
                 ui.label("Workflow").classes("text-xs uppercase tracking-wide text-slate-500")
                 self.steps()
@@ -51,6 +52,7 @@ class LiveRun:
                 ui.label("Log").classes("text-xs uppercase tracking-wide text-slate-500")
                 self.log = ui.log(max_lines=_LOG_LINES).classes(
                     "w-full h-72 text-xs bg-slate-50 rounded").mark("run-log")
+        self.body.set_visibility(False)  # until there is a run to show
 
     # -- following a run -------------------------------------------------------------------
 
@@ -70,6 +72,7 @@ class LiveRun:
         finally:
             self._loading = ""
         self.run, self.workflow = run, workflow
+        self.body.set_visibility(True)
         self.tree.done_steps.clear()
         self.tree.current_step = run.progress.step_id
         self.log.clear()
@@ -189,7 +192,7 @@ class LiveRun:
         self.bar.value = self.run.progress.fraction
 
     def _controls(self, run: run_pb2.Run, state: str) -> None:
-        if state in FINAL_STATES or state == "queued":
+        if state in FINAL_STATES or state == "queued" or not self.can_control:
             return
         error = run.pause.kind == run_pb2.PAUSE_KIND_STEP_ERROR and state == "paused"
         operator = run.pause.kind == run_pb2.PAUSE_KIND_OPERATOR and state == "paused"

@@ -2,7 +2,8 @@
 
 Cells are text; the table is sent as CSV (`CsvRows`), so the server converts every cell
 to the parameter's type and names the line of any problem. A CSV file fills the table
-(an optional second line of type names, as in the template, is skipped).
+(an optional second line of type names, as in the template, is skipped). Empty cells are
+refused before sending: with one column, an empty cell would make an empty CSV line.
 Cells are marked `cell-<row>-<name>` (rows from 1).
 """
 
@@ -14,16 +15,16 @@ from collections.abc import Sequence
 
 from nicegui import ui
 
-TYPE_NAMES = {"float", "int", "str", "bool", "any", "list", "record", "datetime", "bytes",
-              "enum"}
-
 
 class ParameterTable:
     """Rows of parameter values, with add/remove buttons."""
 
-    def __init__(self, columns: Sequence[tuple[str, str]]) -> None:
-        """:param columns: ``(name, type name)`` per parameter"""
+    def __init__(self, columns: Sequence[tuple[str, str]],
+                 template_types: Sequence[str] = ()) -> None:
+        """:param columns: ``(name, type name)`` per parameter
+        :param template_types: the CSV template's type line (skipped when a file has it)"""
         self.columns = list(columns)
+        self.template_types = list(template_types)
         self.rows: list[list[str]] = [["" for _ in self.columns]]
         self.view = ui.refreshable(self._view)
         self.view()
@@ -73,12 +74,17 @@ class ParameterTable:
         if missing:
             raise ValueError(f"the file has no column for {', '.join(missing)}")
         body = lines[1:]
-        if body and all(cell.strip().lower() in TYPE_NAMES or cell.strip().startswith("list[")
-                        for cell in body[0]):
+        types = dict(zip((name for name, _ in self.columns), self.template_types, strict=False))
+        if body and [c.strip() for c in body[0]] == [types.get(h, "") for h in header]:
             body = body[1:]  # the template's type line
         self.rows = [[line[header.index(name)] if header.index(name) < len(line) else ""
                       for name, _ in self.columns] for line in body if any(c.strip() for c in line)]
         self.view.refresh()
+
+    def blanks(self) -> list[str]:
+        """``row N: #name`` for every empty cell (the server would skip an empty line)."""
+        return [f"row {index + 1}: #{name} is empty" for index, row in enumerate(self.rows)
+                for (name, _), cell in zip(self.columns, row, strict=True) if not cell.strip()]
 
     def to_csv(self) -> str:
         """The rows as CSV text with a header line."""

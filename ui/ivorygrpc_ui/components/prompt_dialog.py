@@ -12,7 +12,7 @@ from nicegui import ui
 from ivorygrpc.v1 import run_pb2
 from ivorygrpc.v1 import workflow_pb2 as wf
 from ivorygrpc_ui.client import execute as api
-from ivorygrpc_ui.client.connection import Connection, UiError
+from ivorygrpc_ui.client.connection import Connection, Role, UiError
 from ivorygrpc_ui.client.values import JsonValue
 
 PROMPT_KINDS = (run_pb2.PAUSE_KIND_INPUT, run_pb2.PAUSE_KIND_PAUSE_STEP)
@@ -73,10 +73,14 @@ class PromptDialogs:
             if isinstance(value, ui.input):
                 value.on("keydown.enter", answer)
             with ui.row().classes("w-full justify-end gap-2"):
-                ui.button("Stop run", on_click=stop).props("flat color=negative no-caps") \
-                    .mark("prompt-stop")
-                ui.button("Submit" if asks else "Continue", on_click=answer) \
-                    .props("no-caps").mark("prompt-answer")
+                if self.conn.allows(Role.OPERATOR):
+                    ui.button("Stop run", on_click=stop).props("flat color=negative no-caps") \
+                        .mark("prompt-stop")
+                    ui.button("Submit" if asks else "Continue", on_click=answer) \
+                        .props("no-caps").mark("prompt-answer")
+                else:
+                    ui.label("An operator answers this prompt.").classes("text-sm")
+                    ui.button("Hide", on_click=dialog.close).props("flat no-caps")
         self.open[pause.id] = dialog
         dialog.open()
 

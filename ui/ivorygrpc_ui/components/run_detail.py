@@ -1,4 +1,6 @@
-"""One run's record: summary, plot, CSV downloads, delete, and phases with step attempts."""
+"""One run's record: summary, plot, CSV downloads, delete, and phases with step attempts;
+for a campaign run also the campaign's progress (best so far or Pareto front) and a link
+to it."""
 
 from __future__ import annotations
 
@@ -6,10 +8,12 @@ from urllib.parse import quote
 
 from nicegui import ui
 
+from ivorygrpc_ui.client.campaigns import campaign_of_run
 from ivorygrpc_ui.client.connection import Connection, UiError
 from ivorygrpc_ui.client.events import FINAL_STATES
 from ivorygrpc_ui.client.records import IterationDetail, RunDetail, delete_run, export_csv, get_run
 from ivorygrpc_ui.client.values import JsonValue, show, show_duration, show_time
+from ivorygrpc_ui.components.campaign_plot import campaign_plot
 from ivorygrpc_ui.components.dialogs import confirm
 from ivorygrpc_ui.components.run_plot import run_plot
 
@@ -53,6 +57,8 @@ class RunDetailView:
     async def load(self) -> None:
         try:
             detail = await get_run(self.conn, self.run_id)
+            campaign = await campaign_of_run(self.conn, self.run_id) \
+                if detail.run.mode == "campaign" else None
         except UiError as exc:
             self.body.clear()
             with self.body:
@@ -64,6 +70,14 @@ class RunDetailView:
             with ui.card().classes("w-full"):
                 ui.label("Outputs per iteration").classes("text-lg font-semibold")
                 run_plot(detail.main_iterations())
+            if campaign is not None:
+                with ui.card().classes("w-full").mark("run-campaign"):
+                    with ui.row().classes("w-full items-center"):
+                        ui.label("Campaign progress").classes("text-lg font-semibold")
+                        ui.space()
+                        ui.link(f"Open campaign {campaign.display_name}",
+                                f"/campaigns/{quote(campaign.id)}").mark("run-campaign-link")
+                    campaign_plot(campaign)
             self._phases(detail)
 
     def _summary(self, detail: RunDetail) -> None:

@@ -115,7 +115,7 @@ class RunForm:
             self.table = None
             return
         columns = [(p.name, api.type_name(p.type)) for p in self.parameters]
-        self.table = ParameterTable(columns)
+        self.table = ParameterTable(columns, [api.template_type(p.type) for p in self.parameters])
         template = api.csv_template([(p.name, p.type) for p in self.parameters]).encode()
         table = self.table
 
@@ -149,6 +149,9 @@ class RunForm:
         elif self.mode == "table" and self.table is not None:
             if not self.table.rows:
                 self.problems.text = "Add at least one row."
+                return None
+            if blanks := self.table.blanks():
+                self.problems.text = "\n".join(blanks)
                 return None
             mode = api.csv_mode(self.table.to_csv())
         else:

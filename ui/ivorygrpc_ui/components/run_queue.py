@@ -9,7 +9,7 @@ from nicegui import ui
 
 from ivorygrpc.v1 import run_pb2
 from ivorygrpc_ui.client import execute as api
-from ivorygrpc_ui.client.connection import Connection, UiError
+from ivorygrpc_ui.client.connection import Connection, Role, UiError
 from ivorygrpc_ui.client.events import ExecutionStatusInfo
 
 
@@ -18,6 +18,7 @@ class RunQueue:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.can_control = conn.allows(Role.OPERATOR)
         self.runs: list[run_pb2.Run] = []
         self.paused = False
         self.view = ui.refreshable(self._view)
@@ -41,11 +42,12 @@ class RunQueue:
             ui.space()
             if self.paused:
                 ui.badge("paused", color="warning").mark("queue-paused")
-            ui.button("Resume queue" if self.paused else "Pause queue",
+            toggle = ui.button("Resume queue" if self.paused else "Pause queue",
                       icon="play_arrow" if self.paused else "pause",
                       on_click=self._call(lambda: api.set_queue_paused(self.conn,
                                                                        not self.paused))) \
                 .props("flat dense no-caps").mark("queue-toggle")
+            toggle.set_visibility(self.can_control)
         if not self.runs:
             ui.label("No queued runs.").classes("text-sm text-slate-500")
         for index, run in enumerate(self.runs):
@@ -56,7 +58,8 @@ class RunQueue:
                     ui.label(run.display_name or run.workflow).classes("text-sm truncate")
                     ui.label(f"{run.workflow} v{run.workflow_version} · {run.submitter}") \
                         .classes("text-xs text-slate-500 truncate")
-                self._row_tools(index, run)
+                if self.can_control:
+                    self._row_tools(index, run)
 
     def _row_tools(self, index: int, run: run_pb2.Run) -> None:
         number = index + 1

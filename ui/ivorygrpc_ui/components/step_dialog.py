@@ -16,6 +16,7 @@ from nicegui import ui
 from ivorygrpc.v1 import instrument_pb2 as ins
 from ivorygrpc.v1 import workflow_pb2 as wf
 from ivorygrpc_ui.client.control import parameter_info
+from ivorygrpc_ui.client.design import CallableWorkflow
 from ivorygrpc_ui.components.parameter_form import FieldProblem, ParameterField, field_label
 from ivorygrpc_ui.editor import EditError, format_argument, parse_argument, save_as_labels
 from ivorygrpc_ui.editor.arguments import literal, literal_value
@@ -69,8 +70,13 @@ def _choices(type_info: ins.TypeInfo | None) -> list[str]:
 
 
 def open_step_dialog(step: wf.Step, *, methods: Mapping[tuple[str, str], ins.Method],
-                     suggestions: Sequence[str], on_save: Callable[[wf.Step], None]) -> None:
-    """Edit a copy of `step`; `on_save` gets the changed step (same id)."""
+                     suggestions: Sequence[str], on_save: Callable[[wf.Step], None],
+                     workflows: Mapping[str, CallableWorkflow] | None = None) -> None:
+    """Edit a copy of `step`; `on_save` gets the changed step (same id).
+
+    :param methods: the deck's methods by ``(instrument, method)``
+    :param workflows: the registered workflows a call_workflow step may run, by name
+    """
     edited = wf.Step()
     edited.CopyFrom(step)
     kind = kind_of(step)
@@ -82,6 +88,10 @@ def open_step_dialog(step: wf.Step, *, methods: Mapping[tuple[str, str], ins.Met
             method = methods.get((step.call.instrument, step.call.method))
             title.text = f"{step.call.instrument}.{step.call.method}"
             readers.append(_call_fields(edited, method, suggestions))
+        elif kind == "call_workflow":
+            title.text = f"Run workflow {step.call_workflow.workflow}"
+            readers.append(_call_workflow_fields(
+                edited, (workflows or {}).get(step.call_workflow.workflow), suggestions))
         else:
             title.text = BLOCK_LABELS.get(kind, kind.replace("_", " ").capitalize())
             readers.append(_block_fields(edited, kind, suggestions))
@@ -196,6 +206,52 @@ def _call_fields(step: wf.Step, method: ins.Method | None,
         if any(saved):
             call.save_as.extend(saved)
         call.once_per_batch = bool(once.value)
+    return read
+
+
+def _call_workflow_fields(step: wf.Step, target: CallableWorkflow | None,
+                          suggestions: Sequence[str]) -> Callable[[], None]:
+    called = step.call_workflow
+    if target is None:
+        ui.label("This workflow is not registered (or no longer exists); the step is kept "
+                 "as it is.").classes("text-sm text-amber-700")
+        return lambda: None
+    if called.version and called.version != target.version:
+        ui.label(f"Pinned to version {called.version}; the latest is {target.version}.") \
+            .classes("text-sm text-slate-600")
+    fields = {p.name: ArgumentField(f"#{p.name} ({p.type.python or 'any'})",
+                                    called.arguments[p.name] if p.name in called.arguments
+                                    else None, p.type, suggestions=suggestions,
+                                    marker=f"arg-{p.name}")
+              for p in target.parameters}
+    names: list[ui.input] = []
+    if target.outputs:
+        ui.label("Save its outputs as").classes("text-sm font-medium mt-2")
+        for index, output in enumerate(target.outputs):
+            value = called.save_as[index] if index < len(called.save_as) else ""
+            names.append(ui.input(output, value=value).classes("w-full")
+                         .mark(f"save-as-{index}"))
+
+    def read() -> None:
+        problems: list[str] = []
+        arguments: dict[str, wf.ArgumentValue] = {}
+        for name, field in fields.items():
+            try:
+                value = field.value()
+            except EditError as exc:
+                problems.append(f"#{name}: {exc}")
+                continue
+            if value is not None:
+                arguments[name] = value
+        if problems:
+            raise EditError("\n".join(problems))
+        called.ClearField("arguments")
+        for name, value in arguments.items():
+            called.arguments[name].CopyFrom(value)
+        saved = [(field.value or "").strip() for field in names]
+        del called.save_as[:]
+        if any(saved):
+            called.save_as.extend(saved)
     return read
 
 

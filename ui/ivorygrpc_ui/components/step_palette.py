@@ -1,4 +1,5 @@
-"""The Design page's palette: the deck's methods and the built-in steps.
+"""The Design page's palette: the built-in steps, the deck's methods and the registered
+workflows.
 
 Drag an entry onto the step tree to insert it there, or click it to append it to the
 phase on show. Entries are marked `palette-<instrument>.<method>` and `palette-<kind>`.
@@ -14,6 +15,7 @@ from nicegui import ui
 from ivorygrpc.v1 import instrument_pb2 as ins
 from ivorygrpc.v1 import workflow_pb2 as wf
 from ivorygrpc_ui.editor import BLOCK_KINDS, new_block, new_call
+from ivorygrpc_ui.editor.steps import new_call_workflow
 
 NewStep = Callable[[], wf.Step]
 _DRAG_START = ("(e) => { e.dataTransfer.effectAllowed = 'copy';"
@@ -21,8 +23,12 @@ _DRAG_START = ("(e) => { e.dataTransfer.effectAllowed = 'copy';"
 
 
 def step_palette(instruments: Sequence[ins.Instrument], *,
-                 on_drag: Callable[[NewStep], None], on_add: Callable[[NewStep], None]) -> None:
-    """Draw the palette; `on_drag` / `on_add` get a factory of the new step."""
+                 on_drag: Callable[[NewStep], None], on_add: Callable[[NewStep], None],
+                 workflows: Sequence[tuple[str, int]] = ()) -> None:
+    """Draw the palette; `on_drag` / `on_add` get a factory of the new step.
+
+    :param workflows: registered workflows as ``(name, version)``, offered as call steps
+    """
     entries: list[tuple[ui.element, str]] = []
     search = ui.input(placeholder="Filter methods").props("dense clearable outlined") \
         .classes("w-full").mark("palette-filter")
@@ -45,6 +51,14 @@ def step_palette(instruments: Sequence[ins.Instrument], *,
                                functools.partial(new_call, instrument.name, method),
                                on_drag, on_add, marker=f"palette-{name}")
                 entries.append((entry, name.lower()))
+
+        if workflows:
+            ui.label("Workflows").classes("text-xs uppercase tracking-wide text-slate-500 mt-3")
+        for name, version in workflows:
+            entry = _entry(name, "account_tree", f"run {name} v{version}",
+                           functools.partial(new_call_workflow, name, version),
+                           on_drag, on_add, marker=f"palette-workflow-{name}")
+            entries.append((entry, name.lower()))
 
     def apply_filter() -> None:
         text = (search.value or "").lower().strip()

@@ -52,6 +52,12 @@ def new_call(instrument: str, method: ins.Method) -> wf.Step:
     return wf.Step(id=new_step_id(), call=call)
 
 
+def new_call_workflow(name: str, version: int) -> wf.Step:
+    """A step that runs the main phase of the saved workflow `name`, pinned to `version`."""
+    return wf.Step(id=new_step_id(),
+                   call_workflow=wf.CallWorkflowStep(workflow=name, version=version))
+
+
 def new_block(kind: str) -> wf.Step:
     """A built-in step of `kind` with sensible starting values."""
     step = wf.Step(id=new_step_id())
@@ -118,7 +124,13 @@ def describe(step: wf.Step) -> str:
     if kind == "comment":
         return f"# {step.comment.text}"
     if kind == "call_workflow":
-        return f"run workflow {step.call_workflow.workflow}"
+        called = step.call_workflow
+        arguments = ", ".join(f"{name}={format_argument(value)}"
+                              for name, value in sorted(called.arguments.items()))
+        saved = ", ".join(name for name in called.save_as if name)
+        text = f"run {called.workflow}" + (f" v{called.version}" if called.version else "") \
+            + f"({arguments})"
+        return f"{text} → {saved}" if saved else text
     return "(empty step)"
 
 
@@ -143,6 +155,9 @@ def names_in(workflow: wf.Workflow) -> tuple[list[str], list[str]]:
         if kind == "call":
             values += step.call.arguments.values()
             variables.update(name for name in step.call.save_as if name)
+        elif kind == "call_workflow":
+            values += step.call_workflow.arguments.values()
+            variables.update(name for name in step.call_workflow.save_as if name)
         elif kind == "set_variable":
             values.append(step.set_variable.value)
             variables.add(step.set_variable.name)

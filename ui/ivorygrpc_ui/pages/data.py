@@ -126,7 +126,7 @@ def create() -> None:
 
             async def on_event(event: RunEventInfo) -> None:
                 if event.run_id == run_id and (
-                        event.kind == "iteration_finished"
+                        event.kind in ("iteration_finished", "trials_observed")
                         or (event.kind == "state_changed" and event.state in FINAL_STATES)):
                     await view.load()
 

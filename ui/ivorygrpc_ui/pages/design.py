@@ -3,6 +3,7 @@
 Edits happen on a local draft (`editor.WorkflowEditor`, with undo/redo); after each edit
 the draft is checked with ``ValidateWorkflow`` and the problems are shown on the steps.
 Save makes a new version (``UpdateWorkflow`` with the etag), Save as a new workflow.
+Ctrl+Z / Ctrl+Y undo and redo (outside text inputs).
 """
 
 from __future__ import annotations
@@ -11,14 +12,16 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 
 from nicegui import background_tasks, ui
+from nicegui.events import KeyEventArguments
 
 from ivorygrpc.v1 import instrument_pb2 as ins
 from ivorygrpc.v1 import workflow_pb2 as wf
 from ivorygrpc_ui import session, theme
 from ivorygrpc_ui.client import design as api
 from ivorygrpc_ui.client.connection import Connection, Role, UiError
-from ivorygrpc_ui.client.design import Imported
+from ivorygrpc_ui.client.design import CallableWorkflow, Imported
 from ivorygrpc_ui.components import workflow_files as files
+from ivorygrpc_ui.components.dialogs import confirm
 from ivorygrpc_ui.components.step_dialog import open_step_dialog
 from ivorygrpc_ui.components.step_palette import NewStep, step_palette
 from ivorygrpc_ui.components.step_tree import StepTree
@@ -32,9 +35,11 @@ PHASE_LABELS = {"prep": "Prep (once)", "main": "Main (per iteration)",
 class DesignPage:
     """One browser tab's editor."""
 
-    def __init__(self, conn: Connection, instruments: list[ins.Instrument]) -> None:
+    def __init__(self, conn: Connection, instruments: list[ins.Instrument],
+                 workflows: list[CallableWorkflow]) -> None:
         self.conn = conn
         self.instruments = instruments
+        self.workflows = {w.name: w for w in workflows}
         self.methods = {(i.name, m.name): m for i in instruments for m in i.methods}
         self.editor = WorkflowEditor()
         self.tree = StepTree(self.editor, on_edit=self.edit_step)
@@ -60,7 +65,9 @@ class DesignPage:
         if version:
             ui.notify(f"Opened version {version}; saving makes it the newest version.")
 
-    def new(self) -> None:
+    async def new(self) -> None:
+        if self.editor.dirty and not await confirm("Discard the unsaved changes?", "Discard"):
+            return
         self.saved_name = ""
         self.editor.load(wf.Workflow())
 
@@ -131,7 +138,8 @@ class DesignPage:
         with self.anchor:
             open_step_dialog(self.editor.step(step_id), methods=self.methods,
                              suggestions=[f"#{p}" for p in parameters]
-                             + [f"={v}" for v in variables], on_save=self.editor.update)
+                             + [f"={v}" for v in variables], on_save=self.editor.update,
+                             workflows=self.workflows)
 
     def changed(self) -> None:
         self.view.refresh()
@@ -168,12 +176,14 @@ class DesignPage:
         self.view = ui.refreshable(self._view)
         self.summary = ui.refreshable(self._summary)
         self.anchor = ui.element("div").classes("hidden")  # dialogs outlive refreshed buttons
+        ui.keyboard(on_key=self._shortcut)  # Ctrl+Z / Ctrl+Y, ignored while typing
         with ui.card().classes("w-full p-3"):
             self._toolbar()
         with ui.row().classes("w-full items-start gap-4 no-wrap"):
             with ui.card().classes("w-72 shrink-0 p-3 max-h-[75vh] overflow-auto"):
                 ui.label("Palette").classes("font-semibold")
-                step_palette(self.instruments, on_drag=self.tree.start_new, on_add=self.add)
+                step_palette(self.instruments, on_drag=self.tree.start_new, on_add=self.add,
+                             workflows=[(w.name, w.version) for w in self.workflows.values()])
             with ui.card().classes("grow p-3 min-w-0 gap-2"):
                 tabs = ui.tabs(value=self.phase, on_change=self._switch)  # type: ignore[arg-type]
                 with tabs.classes("w-full").props("align=left dense no-caps"):
@@ -193,7 +203,7 @@ class DesignPage:
             self.undo = _tool("undo", "Undo", self.editor.undo)
             self.redo = _tool("redo", "Redo", self.editor.redo)
             ui.separator().props("vertical")
-            _tool("note_add", "New", self.new, marker="workflow-new")
+            _tool("note_add", "New", self.anchored(self.new), marker="workflow-new")
             _tool("edit_note", "Details", self.anchored(self.details), marker="workflow-details")
             _tool("upload_file", "Import", self.anchored(
                 lambda: files.import_dialog(self.conn, self.imported)), marker="workflow-import")
@@ -212,6 +222,15 @@ class DesignPage:
                 .props("outline no-caps").mark("workflow-save-as")
             self.save_button = ui.button("Save", icon="save", on_click=self.save) \
                 .props("no-caps").mark("workflow-save")
+
+    def _shortcut(self, event: KeyEventArguments) -> None:
+        if not (event.action.keydown and (event.modifiers.ctrl or event.modifiers.meta)):
+            return
+        key = str(event.key.name).lower()
+        if key == "z" and not event.modifiers.shift:
+            self.editor.undo()
+        elif key == "y" or (key == "z" and event.modifiers.shift):
+            self.editor.redo()
 
     def _update_toolbar(self) -> None:
         draft = self.editor.workflow
@@ -276,10 +295,11 @@ def create() -> None:
         with theme.frame("Design"):
             try:
                 instruments = await api.deck_instruments(conn)
+                workflows = await api.callable_workflows(conn)
             except UiError as exc:
                 ui.label(exc.text).classes("text-negative").mark("page-error")
                 return
-            page = DesignPage(conn, instruments)
+            page = DesignPage(conn, instruments, workflows)
             page.build()
             if workflow:
                 await page.open(workflow, version)
