@@ -149,14 +149,15 @@ class DirectControl:
                     result = invoke()
                 except Exception as exc:
                     return self._conclude(codec, record, shape, error=exc)
-                if inspect.isawaitable(result):  # a sync method returned a coroutine
-                    return _Started(record, created=True, pending=result)
+                if inspect.isawaitable(result):  # a sync method returned an awaitable:
+                    return _Started(record, created=True, pending=result)  # awaited below
                 return self._conclude(codec, record, shape, result=result)
 
-            done = await self.dispatcher.call_blocking(inst, op, bound.args, bound.kwargs, job)
-            if not isinstance(done, _Started):
-                return done
-            started = done
+            outcome = await self.dispatcher.call_blocking(inst, op, bound.args, bound.kwargs,
+                                                          job)
+            if not isinstance(outcome, _Started):
+                return outcome
+            started = outcome
         else:
             record, created = await asyncio.to_thread(start)
             started = _Started(record, created)

@@ -159,6 +159,16 @@ class Accounts:
                                 keep=identity.token_hash)
         await self._audit(identity, "password_changed", user.username)
 
+    async def reset_password(self, actor: Identity, username: str, new: str) -> None:
+        """Set a user's password without the old one (admins); revokes all their tokens."""
+        _check_password(new, "new_password")
+        user = await self._user(username)
+        new_hash = await asyncio.to_thread(hash_password, new)
+        await asyncio.to_thread(self.store.users.update, user.username, password_hash=new_hash)
+        self._forget(user.username)
+        await asyncio.to_thread(self.store.tokens.revoke_all, user.username, now=_now())
+        await self._audit(actor, "password_reset", user.username)
+
     async def create_user(self, actor: Identity, username: str, password: str,
                           role: Role | None) -> UserRecord:
         """Create a user; raises InvalidArguments or AlreadyExists."""

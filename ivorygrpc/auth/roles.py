@@ -53,6 +53,7 @@ POLICY: dict[str, Role | None] = {
     _AUTH + "ListUsers": Role.ADMIN,
     _AUTH + "UpdateUser": Role.ADMIN,
     _AUTH + "DeleteUser": Role.ADMIN,
+    _AUTH + "ResetPassword": Role.ADMIN,
     # ControlService
     _CONTROL + "ListInstruments": Role.VIEWER,
     _CONTROL + "GetInstrument": Role.VIEWER,

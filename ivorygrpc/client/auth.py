@@ -1,4 +1,4 @@
-"""AuthService operations: log in and out, who am I, change the password."""
+"""AuthService operations: log in and out, who am I, change or reset a password."""
 
 from __future__ import annotations
 
@@ -31,3 +31,8 @@ class AuthOperations(ClientBase):
         """Change the caller's own password; other tokens of the user are revoked."""
         await self._unary(self._auth.ChangePassword, pb.ChangePasswordRequest(
             old_password=old_password, new_password=new_password))
+
+    async def reset_password(self, username: str, new_password: str) -> None:
+        """Set another user's password (admins); all of that user's tokens are revoked."""
+        await self._unary(self._auth.ResetPassword, pb.ResetPasswordRequest(
+            username=username, new_password=new_password))

@@ -118,3 +118,11 @@ class AuthServicer(pb_grpc.AuthServiceServicer):
         """Deletes a user."""
         await self._accounts.delete_user(identity_of(context), request.username)
         return pb.DeleteUserResponse()
+
+    @rpc_errors
+    async def ResetPassword(self, request: pb.ResetPasswordRequest,
+                            context: Context) -> pb.ResetPasswordResponse:
+        """Sets a user's password (admin) and revokes their tokens."""
+        await self._accounts.reset_password(identity_of(context), request.username,
+                                            request.new_password)
+        return pb.ResetPasswordResponse()

@@ -79,6 +79,11 @@ class AuthServiceStub:
                 request_serializer=ivorygrpc_dot_v1_dot_auth__service__pb2.DeleteUserRequest.SerializeToString,
                 response_deserializer=ivorygrpc_dot_v1_dot_auth__service__pb2.DeleteUserResponse.FromString,
                 _registered_method=True)
+        self.ResetPassword = channel.unary_unary(
+                '/ivorygrpc.v1.AuthService/ResetPassword',
+                request_serializer=ivorygrpc_dot_v1_dot_auth__service__pb2.ResetPasswordRequest.SerializeToString,
+                response_deserializer=ivorygrpc_dot_v1_dot_auth__service__pb2.ResetPasswordResponse.FromString,
+                _registered_method=True)
 
 
 class AuthServiceServicer:
@@ -152,6 +157,15 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ResetPassword(self, request, context):
+        """Sets a user's password without the old one (admin only) and revokes all
+        of that user's tokens. Returns NOT_FOUND for an unknown user and
+        INVALID_ARGUMENT for a password that breaks the rules.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuthServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -194,6 +208,11 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.DeleteUser,
                     request_deserializer=ivorygrpc_dot_v1_dot_auth__service__pb2.DeleteUserRequest.FromString,
                     response_serializer=ivorygrpc_dot_v1_dot_auth__service__pb2.DeleteUserResponse.SerializeToString,
+            ),
+            'ResetPassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResetPassword,
+                    request_deserializer=ivorygrpc_dot_v1_dot_auth__service__pb2.ResetPasswordRequest.FromString,
+                    response_serializer=ivorygrpc_dot_v1_dot_auth__service__pb2.ResetPasswordResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -417,6 +436,33 @@ class AuthService:
             '/ivorygrpc.v1.AuthService/DeleteUser',
             ivorygrpc_dot_v1_dot_auth__service__pb2.DeleteUserRequest.SerializeToString,
             ivorygrpc_dot_v1_dot_auth__service__pb2.DeleteUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResetPassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ivorygrpc.v1.AuthService/ResetPassword',
+            ivorygrpc_dot_v1_dot_auth__service__pb2.ResetPasswordRequest.SerializeToString,
+            ivorygrpc_dot_v1_dot_auth__service__pb2.ResetPasswordResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -65,6 +65,11 @@ class AuthServiceStub:
     """Deletes a user and revokes their tokens (admin only). Returns
     FAILED_PRECONDITION for the last enabled admin.
     """
+    ResetPassword: _grpc.UnaryUnaryMultiCallable[_auth_service_pb2.ResetPasswordRequest, _auth_service_pb2.ResetPasswordResponse]
+    """Sets a user's password without the old one (admin only) and revokes all
+    of that user's tokens. Returns NOT_FOUND for an unknown user and
+    INVALID_ARGUMENT for a password that breaks the rules.
+    """
 
 @_typing.type_check_only
 class AuthServiceAsyncStub(AuthServiceStub):
@@ -102,6 +107,11 @@ class AuthServiceAsyncStub(AuthServiceStub):
     DeleteUser: _aio.UnaryUnaryMultiCallable[_auth_service_pb2.DeleteUserRequest, _auth_service_pb2.DeleteUserResponse]  # type: ignore[assignment]
     """Deletes a user and revokes their tokens (admin only). Returns
     FAILED_PRECONDITION for the last enabled admin.
+    """
+    ResetPassword: _aio.UnaryUnaryMultiCallable[_auth_service_pb2.ResetPasswordRequest, _auth_service_pb2.ResetPasswordResponse]  # type: ignore[assignment]
+    """Sets a user's password without the old one (admin only) and revokes all
+    of that user's tokens. Returns NOT_FOUND for an unknown user and
+    INVALID_ARGUMENT for a password that breaks the rules.
     """
 
 class AuthServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -185,6 +195,17 @@ class AuthServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_auth_service_pb2.DeleteUserResponse, _abc.Awaitable[_auth_service_pb2.DeleteUserResponse]]:
         """Deletes a user and revokes their tokens (admin only). Returns
         FAILED_PRECONDITION for the last enabled admin.
+        """
+
+    @_abc_1.abstractmethod
+    def ResetPassword(
+        self,
+        request: _auth_service_pb2.ResetPasswordRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_auth_service_pb2.ResetPasswordResponse, _abc.Awaitable[_auth_service_pb2.ResetPasswordResponse]]:
+        """Sets a user's password without the old one (admin only) and revokes all
+        of that user's tokens. Returns NOT_FOUND for an unknown user and
+        INVALID_ARGUMENT for a password that breaks the rules.
         """
 
 def add_AuthServiceServicer_to_server(servicer: AuthServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

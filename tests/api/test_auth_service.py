@@ -141,6 +141,46 @@ async def test_change_password(served: Served) -> None:
     assert await served.login("admin", "another-password")
 
 
+async def test_an_admin_resets_a_password(served: Served) -> None:
+    admin = _auth(served.channel)
+    await admin.CreateUser(pb.CreateUserRequest(username="carol", password=USER_PASSWORD,
+                                                role=user_pb2.ROLE_OPERATOR))
+    carol = _auth(served.open_channel(await served.login("carol", USER_PASSWORD)))
+    await admin.ResetPassword(pb.ResetPasswordRequest(username="carol",
+                                                      new_password="a-fresh-password"))
+    revoked = await _error(carol.GetCurrentUser(pb.GetCurrentUserRequest()))
+    assert revoked.code() == grpc.StatusCode.UNAUTHENTICATED
+    old = await _error(_auth(served.open_channel()).Login(pb.LoginRequest(
+        username="carol", password=USER_PASSWORD)))
+    assert old.code() == grpc.StatusCode.UNAUTHENTICATED
+    fresh = _auth(served.open_channel(await served.login("carol", "a-fresh-password")))
+    assert (await fresh.GetCurrentUser(pb.GetCurrentUserRequest())).user.username == "carol"
+    [record] = served.server.store.audit.list(limit=1, action="password_reset")
+    assert (record.actor, record.target) == ("admin", "carol")
+
+
+async def test_reset_password_is_for_admins_and_checks_its_input(served: Served) -> None:
+    admin = _auth(served.channel)
+    await admin.CreateUser(pb.CreateUserRequest(username="dave", password=USER_PASSWORD,
+                                                role=user_pb2.ROLE_OPERATOR))
+    dave = _auth(served.open_channel(await served.login("dave", USER_PASSWORD)))
+    denied = await _error(dave.ResetPassword(pb.ResetPasswordRequest(
+        username="admin", new_password="taken-over-1")))
+    assert denied.code() == grpc.StatusCode.PERMISSION_DENIED
+    short = await _error(admin.ResetPassword(pb.ResetPasswordRequest(
+        username="dave", new_password="short")))
+    assert short.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "new_password" in rich_status(short)["violations"]
+    ghost = await _error(admin.ResetPassword(pb.ResetPasswordRequest(
+        username="ghost", new_password="long-enough-1")))
+    assert ghost.code() == grpc.StatusCode.NOT_FOUND
+    # nothing changed: dave's token and password still work, admin's too
+    assert (await dave.GetCurrentUser(pb.GetCurrentUserRequest())).user.username == "dave"
+    assert await served.login("dave", USER_PASSWORD)
+    assert await served.login("admin", ADMIN_PASSWORD)
+    assert served.server.store.audit.list(limit=5, action="password_reset") == []
+
+
 async def test_calls_are_recorded_with_the_user(served: Served) -> None:
     operator = await served.channel_as("operator")
     stub = control_grpc.ControlServiceStub(operator)

@@ -22,6 +22,7 @@ EXPECTED = {
     A + "ListUsers": "admin",
     A + "UpdateUser": "admin",
     A + "DeleteUser": "admin",
+    A + "ResetPassword": "admin",
     C + "ListInstruments": "viewer",
     C + "GetInstrument": "viewer",
     C + "CallMethod": "operator",

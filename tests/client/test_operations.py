@@ -44,6 +44,14 @@ async def test_a_token_works_without_a_password_and_passwords_change(run_lab: Se
     await ada.change_password(USER_PASSWORD, "a-new-password-1")
     with pytest.raises(Unauthenticated):
         await Client.connect(run_lab.target, username="ada", password=USER_PASSWORD)
+    admin_client = await Client.connect(run_lab.target, token=run_lab.token)
+    await admin_client.reset_password("ada", "a-reset-password-2")
+    await admin_client.close()
+    with pytest.raises(Unauthenticated):
+        await ada.current_user()  # the reset revoked ada's tokens
+    reset = await Client.connect(run_lab.target, username="ada", password="a-reset-password-2")
+    assert (await reset.current_user()).username == "ada"
+    await reset.close()
     await ada.close()
     await same.close()
 

@@ -1,9 +1,10 @@
 """End-to-end fixtures: a real `ivorygrpc serve` (gRPC server + browser UI) in a subprocess,
 driven by Debian's Chromium through Playwright.
 
-- ``ui_url``: the UI of `examples/abstract_sdl.py` served with a temporary data folder, the
-  admin password `ADMIN_PASSWORD`, gRPC on a port the server picks and the UI on a free port
-  (one server per test module).
+- ``e2e_server``: `examples/abstract_sdl.py` served with a temporary data folder, the
+  admin password `ADMIN_PASSWORD`, gRPC and the UI on free ports (one server for the whole
+  session); ``.url`` is the UI, ``.grpc_target`` the gRPC address for arranging data
+  through the API. ``ui_url`` is its ``.url``.
 - ``browser``: headless Chromium (skipped when /usr/bin/chromium is missing, unless
   IVORYGRPC_REQUIRE_TOOLS=1).
 - ``page``: a fresh browser context and page; when the test fails, a screenshot of every
@@ -20,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -54,21 +56,29 @@ def _wait_until_listening(process: subprocess.Popen[bytes], port: int, log: Path
     raise RuntimeError(f"the browser UI did not listen on {port} in time:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="module")
-def ui_url() -> Iterator[str]:
-    """The browser UI of a freshly started server."""
+@dataclass(frozen=True)
+class E2eServer:
+    """A running `ivorygrpc serve`: its browser UI and its gRPC address."""
+
+    url: str
+    grpc_target: str
+
+
+@pytest.fixture(scope="session")
+def e2e_server() -> Iterator[E2eServer]:
+    """A freshly started server with the browser UI."""
     with tempfile.TemporaryDirectory(prefix="ivorygrpc-e2e-") as folder:
         data, log = Path(folder) / "data", Path(folder) / "serve.log"
-        port = _free_port()
+        grpc_port, port = _free_port(), _free_port()
         env = {**os.environ, "IVORYGRPC_ADMIN_PASSWORD": ADMIN_PASSWORD}
         with log.open("wb") as out:
             process = subprocess.Popen(
-                [sys.executable, "-m", "ivorygrpc", "serve", str(DECK), "--port", "0",
+                [sys.executable, "-m", "ivorygrpc", "serve", str(DECK), "--port", str(grpc_port),
                  "--ui-port", str(port), "--data-dir", str(data)],
                 stdout=out, stderr=subprocess.STDOUT, env=env, cwd=folder)
         try:
             _wait_until_listening(process, port, log)
-            yield f"http://127.0.0.1:{port}"
+            yield E2eServer(f"http://127.0.0.1:{port}", f"127.0.0.1:{grpc_port}")
         finally:
             process.terminate()
             try:
@@ -78,7 +88,13 @@ def ui_url() -> Iterator[str]:
                 process.wait()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
+def ui_url(e2e_server: E2eServer) -> str:
+    """The browser UI of the session's server."""
+    return e2e_server.url
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """Headless Debian Chromium."""
     executable = require("chromium", CHROMIUM)

@@ -31,6 +31,7 @@ async def test_run_a_parameter_table_and_answer_the_input_prompts(user: User,
                                                                save_as=["doubled"])])
     await logged_in(user, path="/execute?workflow=ask")
     await user.should_see("Run parameters: #x", retries=50)
+    await user.should_see(marker="queue-run", retries=50)  # the form is complete
     user.find("mode-table").click()
     user.find("cell-1-x").type("1.5")
     user.find("add-row").click()
@@ -54,6 +55,7 @@ async def test_a_bad_table_is_refused_with_the_servers_reasons(user: User,
     await save_workflow(ui_server.channel, "typed", [call("add", a=par("a"))])
     await logged_in(user, path="/execute?workflow=typed")
     await user.should_see("Run parameters: #a", retries=50)
+    await user.should_see(marker="queue-run", retries=50)  # the form is complete
     user.find("mode-table").click()
     user.find("add-row").click()
     await user.should_see(marker="cell-2-a")
@@ -82,6 +84,7 @@ async def test_repeat_with_parameters_and_the_queue(user: User, ui_server: Serve
     blocker = await create_run(ui_server.channel, "held")
     await logged_in(user, path="/execute?workflow=add")
     await user.should_see("Run parameters: #a", retries=50)
+    await user.should_see(marker="queue-run", retries=50)  # the form is complete
     user.find("mode-repeat").click()
     user.find("repeat-count").clear().type("2")
     user.find("run-param-a").type("4")
@@ -132,6 +135,7 @@ async def test_a_csv_file_fills_the_table_and_the_template_names_the_columns(
     await save_workflow(ui_server.channel, "two", [call("add", a=par("a"), b=par("b"))])
     await logged_in(user, path="/execute?workflow=two")
     await user.should_see("Run parameters:", retries=50)
+    await user.should_see(marker="queue-run", retries=50)  # the form is complete
     user.find("mode-table").click()
     user.find("csv-template").click()
     template = (await user.download.next()).content.decode()
@@ -151,6 +155,7 @@ async def test_a_campaign_from_the_optimizer_schema(user: User, ui_server: Serve
                                                          save_as=["doubled"])])
     await logged_in(user, path="/execute?workflow=opt")
     await user.should_see("Run parameters: #x", retries=50)
+    await user.should_see(marker="queue-run", retries=50)  # the form is complete
     user.find("mode-campaign").click()
     await user.should_see(marker="campaign-optimizer")
     user.find("campaign-low-x").clear().type("1")
@@ -167,6 +172,7 @@ async def test_campaign_form_problems_are_listed(user: User, ui_server: Served) 
                                                           save_as=["doubled"])])
     await logged_in(user, path="/execute?workflow=opt2")
     await user.should_see("Run parameters: #x", retries=50)
+    await user.should_see(marker="queue-run", retries=50)  # the form is complete
     user.find("mode-campaign").click()
     user.find("campaign-objective-doubled").click()  # untick the only objective
     user.find("campaign-kind-x").click()

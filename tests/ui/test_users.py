@@ -69,3 +69,24 @@ async def test_change_password(user: User, create_user: Callable[[], User]) -> N
     await eventually(lambda: user.notify.contains("Password changed"))
     again = create_user()
     await logged_in(again, "admin", "a-new-password")
+
+
+async def test_admin_resets_a_password(user: User,
+                                       account: Callable[[str], Awaitable[tuple[str, str]]],
+                                       create_user: Callable[[], User]) -> None:
+    name, password = await account("operator")
+    before = create_user()
+    await logged_in(before, name, password)
+    await logged_in(user, path="/users")
+    user.find(f"reset-{name}").click()
+    user.find("new-password").type("short")
+    user.find("repeat-password").type("short")
+    user.find("save-password").click()  # refused locally: too short
+    user.find("new-password").clear().type("a-reset-password")
+    user.find("repeat-password").clear().type("a-reset-password")
+    user.find("save-password").click()
+    await eventually(lambda: user.notify.contains(f"Password of {name} reset"))
+    await before.open("/instruments")  # the old login's token was revoked
+    await before.should_see(marker="login-button", retries=100)
+    after = create_user()
+    await logged_in(after, name, "a-reset-password")

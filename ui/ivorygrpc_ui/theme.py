@@ -5,8 +5,9 @@ Every page wraps its content in `frame`::
     with theme.frame('Instruments'):
         ui.label('...')
 
-The navigation and user menu appear once the page has a logged-in connection (see
-`session`). `NAV` lists the pages in header order; colours come from `COLORS`.
+The navigation, user menu and the operator prompts of the running workflow
+(`PromptHost`) appear once the page has a logged-in connection (see `session`). `NAV`
+lists the pages in header order; colours come from `COLORS`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from ivorygrpc_ui import session, state
 from ivorygrpc_ui.client.connection import Role
 from ivorygrpc_ui.client.events import ExecutionStatusInfo
 from ivorygrpc_ui.components.account import change_password_dialog
+from ivorygrpc_ui.components.leave_guard import leave, may_leave
+from ivorygrpc_ui.components.prompt_host import PromptHost
 
 __all__ = ["COLORS", "NAV", "frame"]
 
@@ -50,7 +53,7 @@ def _status_chip() -> None:
 
     with ui.row().classes("items-center gap-2"):
         dot = ui.icon("circle", size="xs").mark("live-indicator")
-        chip = ui.chip("", color="positive", on_click=lambda: ui.navigate.to("/execute")) \
+        chip = ui.chip("", color="positive", on_click=lambda: leave("/execute")) \
             .props("dense outline text-color=white clickable").classes("text-white") \
             .mark("deck-status")
     show(hub.status)
@@ -70,10 +73,15 @@ def _user_menu() -> None:
             ui.menu_item("Change password", on_click=change_password_dialog) \
                 .mark("menu-change-password")
             if conn.allows(Role.ADMIN):
-                ui.menu_item("Users", on_click=lambda: ui.navigate.to("/users")) \
+                ui.menu_item("Users", on_click=lambda: leave("/users")) \
                     .mark("menu-users")
-            ui.menu_item("Log out", on_click=session.sign_out).mark("menu-logout")
+            ui.menu_item("Log out", on_click=_sign_out).mark("menu-logout")
     button.tooltip(f"{conn.username} ({conn.role.label})")
+
+
+async def _sign_out() -> None:
+    if await may_leave():
+        await session.sign_out()
 
 
 @contextmanager
@@ -94,13 +102,15 @@ def frame(title: str) -> Iterator[ui.column]:
                 for label, target in NAV:
                     active = path == target or path.startswith(f"{target}/") or (
                         target == "/instruments" and path == "/")
-                    ui.button(label, on_click=lambda t=target: ui.navigate.to(t)) \
+                    ui.button(label, on_click=lambda t=target: leave(t)) \
                         .props("flat no-caps color=white") \
                         .classes("font-semibold bg-white/20" if active else "opacity-80") \
                         .mark(f"nav-{label.lower()}")
             ui.space()
             _status_chip()
             _user_menu()
+    if logged_in:
+        PromptHost(session.connection())
     with ui.column().classes("w-full max-w-screen-xl mx-auto px-6 py-4 gap-4") as content:
         ui.label(title).classes("text-2xl font-semibold text-dark").mark("page-title")
         yield content

@@ -1,4 +1,4 @@
-"""AuthService: logout, own password, and user management (admins)."""
+"""AuthService: logout, own password, and user management (admins, password reset too)."""
 
 from __future__ import annotations
 
@@ -91,3 +91,11 @@ async def update_user(conn: Connection, user: UserInfo, *, role: Role | None = N
 async def delete_user(conn: Connection, username: str) -> None:
     """Delete a user and revoke their tokens (admin only)."""
     await conn.auth.DeleteUser(pb.DeleteUserRequest(username=username), metadata=conn.metadata())
+
+
+@rpc_errors
+async def reset_password(conn: Connection, username: str, new_password: str) -> None:
+    """Set another user's password and revoke all their tokens (admin only)."""
+    await conn.auth.ResetPassword(pb.ResetPasswordRequest(username=username,
+                                                          new_password=new_password),
+                                  metadata=conn.metadata())

@@ -1,10 +1,10 @@
-"""CampaignService calls of the Campaigns page and the Data page's campaign plot: campaign
-list, detail (trials, best trials, insights), suggest-only create / suggest / report /
-delete, and the campaign of a run.
+"""CampaignService calls of the UI: the installed optimizers with their schemas and a
+workflow's default parameter space (the campaign form), the run mode of a campaign run,
+and for the Campaigns page and the Data page's campaign plot the campaign list, detail
+(trials, best trials, insights), suggest-only create / suggest / report / delete, and the
+campaign of a run.
 
-The optimizer schemas and a workflow's default space are in `client.campaign` (the
-campaign form's calls). Campaigns come back as `ivorygrpc.v1.Campaign` messages; the
-list as a `CampaignPage`.
+Campaigns come back as `ivorygrpc.v1.Campaign` messages; the list as a `CampaignPage`.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from ivorygrpc.v1 import campaign_pb2 as cp
 from ivorygrpc.v1 import campaign_service_pb2 as pb
 from ivorygrpc.v1 import campaign_service_pb2_grpc as pb_grpc
+from ivorygrpc.v1 import run_pb2
 from ivorygrpc_ui.client.connection import Connection
 from ivorygrpc_ui.client.errors import rpc_errors
 from ivorygrpc_ui.client.values import JsonValue, to_struct
 
-__all__ = ["CampaignPage", "TrialReport", "campaign_of_run", "create_campaign",
-           "delete_campaign", "get_campaign", "list_campaigns", "report_trials",
-           "suggest_trials"]
+__all__ = ["CampaignPage", "TrialReport", "campaign_mode", "campaign_of_run",
+           "create_campaign", "delete_campaign", "get_campaign", "list_campaigns",
+           "list_optimizers", "parameter_space", "report_trials", "suggest_trials"]
 
 
 @dataclass
@@ -43,6 +44,26 @@ class TrialReport:
 
 def _stub(conn: Connection) -> pb_grpc.CampaignServiceAsyncStub:
     return pb_grpc.CampaignServiceStub(conn.channel)
+
+
+@rpc_errors
+async def list_optimizers(conn: Connection) -> list[cp.Optimizer]:
+    """The optimizers the server has installed, the default first."""
+    reply = await _stub(conn).ListOptimizers(pb.ListOptimizersRequest(),
+                                             metadata=conn.metadata())
+    return list(reply.optimizers)
+
+
+@rpc_errors
+async def parameter_space(conn: Connection, workflow: str) -> pb.GetParameterSpaceResponse:
+    """A workflow's default search space, its possible objectives and notes on both."""
+    return await _stub(conn).GetParameterSpace(pb.GetParameterSpaceRequest(workflow=workflow),
+                                               metadata=conn.metadata())
+
+
+def campaign_mode(spec: cp.CampaignSpec, iterations: int) -> run_pb2.RunMode:
+    """A run mode that lets the optimizer choose each iteration's parameters."""
+    return run_pb2.RunMode(campaign=run_pb2.CampaignMode(spec=spec, iterations=iterations))
 
 
 @rpc_errors

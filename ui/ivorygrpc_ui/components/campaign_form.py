@@ -11,7 +11,7 @@ Embedding it (the run form of the Execute page does this for campaign runs)::
     await form.build()                       # draws it (errors are shown in place)
     ...
     spec = form.spec()                       # on submit; FormProblem -> show str(exc)
-    mode = client.campaign.campaign_mode(spec, int(form.iterations or 1))
+    mode = client.campaigns.campaign_mode(spec, int(form.iterations or 1))
 
 For a suggest-only campaign (the Campaigns page) pass ``free_names=True, budget=False``:
 parameters and objectives are then free names the user adds and removes (a range also
@@ -32,7 +32,7 @@ from nicegui.elements.mixins.value_element import ValueElement
 
 from ivorygrpc.v1 import campaign_pb2 as cp
 from ivorygrpc.v1.campaign_service_pb2 import GetParameterSpaceResponse
-from ivorygrpc_ui.client import campaign as api
+from ivorygrpc_ui.client import campaigns as api
 from ivorygrpc_ui.client.connection import Connection, UiError
 from ivorygrpc_ui.client.values import from_value, show, to_value
 

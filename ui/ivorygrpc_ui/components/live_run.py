@@ -92,7 +92,9 @@ class LiveRun:
             self._pending.append(info)
             return
         if self.run is None or info.run_id != self.run.id:
-            if info.kind == "state_changed" and info.state == "running":  # a new run started
+            # a new run started, or one this tab has not seen start asks for something
+            if ((info.kind == "state_changed" and info.state == "running")
+                    or info.kind == "prompt_requested"):
                 self._loading, self._pending = info.run_id, [info]
                 background_tasks.create(self.follow(info.run_id), name="follow run")
             return

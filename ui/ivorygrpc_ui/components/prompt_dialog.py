@@ -1,8 +1,8 @@
 """Operator prompts (pause steps and input steps) as dialogs.
 
-Every open Execute page shows the same prompt; whoever answers first wins
-(`AnswerPrompt` names the pause id, so a late answer cannot act on a later prompt), and
-the `prompt_answered` event closes the dialog in every tab.
+Every open page shows the same prompt (`prompt_host.PromptHost`, hosted by the frame);
+whoever answers first wins (`AnswerPrompt` names the pause id, so a late answer cannot act
+on a later prompt), and the `prompt_answered` event closes the dialog in every tab.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from nicegui import events, ui
 
 from ivorygrpc.v1 import design_service_pb2 as design_pb
 from ivorygrpc.v1 import workflow_pb2 as wf
-from ivorygrpc_ui.client import campaign as campaign_api
+from ivorygrpc_ui.client import campaigns as campaign_api
 from ivorygrpc_ui.client import design as design_api
 from ivorygrpc_ui.client import execute as api
 from ivorygrpc_ui.client.connection import Connection, UiError

@@ -134,7 +134,8 @@ def parse_workflow_json(text: str) -> wf.Workflow | None:
         return None
 
 
-async def import_dialog(conn: Connection, on_pick: Callable[[Imported], None]) -> None:
+async def import_dialog(conn: Connection,
+                        on_pick: Callable[[Imported], Awaitable[None]]) -> None:
     """Upload a Python file, an IvoryOS JSON file or an exported workflow; pick one result."""
     with ui.dialog() as dialog, ui.card().classes("w-[36rem] max-w-full gap-2"):
         ui.label("Import a workflow").classes("text-lg font-semibold")
@@ -155,9 +156,9 @@ async def import_dialog(conn: Connection, on_pick: Callable[[Imported], None]) -
                     ui.label(exc.text).classes("text-red-600 whitespace-pre-line") \
                         .mark("import-error")
                 return
-            def pick(item: Imported) -> None:
+            async def pick(item: Imported) -> None:
                 dialog.close()
-                on_pick(item)
+                await on_pick(item)
 
             with results:
                 _results(found, pick)

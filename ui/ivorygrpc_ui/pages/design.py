@@ -3,7 +3,8 @@
 Edits happen on a local draft (`editor.WorkflowEditor`, with undo/redo); after each edit
 the draft is checked with ``ValidateWorkflow`` and the problems are shown on the steps.
 Save makes a new version (``UpdateWorkflow`` with the etag), Save as a new workflow.
-Ctrl+Z / Ctrl+Y undo and redo (outside text inputs).
+Ctrl+Z / Ctrl+Y undo and redo (outside text inputs). With unsaved edits, opening another
+workflow (New, Import, a version) or leaving the page asks first (`leave_guard`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ivorygrpc_ui import session, theme
 from ivorygrpc_ui.client import design as api
 from ivorygrpc_ui.client.connection import Connection, Role, UiError
 from ivorygrpc_ui.client.design import CallableWorkflow, Imported
+from ivorygrpc_ui.components import leave_guard
 from ivorygrpc_ui.components import workflow_files as files
 from ivorygrpc_ui.components.dialogs import confirm
 from ivorygrpc_ui.components.step_dialog import open_step_dialog
@@ -51,7 +53,16 @@ class DesignPage:
 
     # -- loading and saving ----------------------------------------------------------------
 
+    async def may_discard(self) -> bool:
+        """True when there is nothing unsaved or the user agrees to lose it."""
+        if not self.editor.dirty:
+            return True
+        with self.anchor:
+            return await confirm("Discard the unsaved changes?", "Discard")
+
     async def open(self, name: str, version: int = 0) -> None:
+        if not await self.may_discard():
+            return
         try:
             workflow = await api.get_workflow(self.conn, name, version)
             if version:
@@ -66,7 +77,7 @@ class DesignPage:
             ui.notify(f"Opened version {version}; saving makes it the newest version.")
 
     async def new(self) -> None:
-        if self.editor.dirty and not await confirm("Discard the unsaved changes?", "Discard"):
+        if not await self.may_discard():
             return
         self.saved_name = ""
         self.editor.load(wf.Workflow())
@@ -119,7 +130,9 @@ class DesignPage:
             self.editor.set_details(display_name=title, description=description,
                                     registered=registered)
 
-    def imported(self, item: Imported) -> None:
+    async def imported(self, item: Imported) -> None:
+        if not await self.may_discard():
+            return
         self.saved_name = ""
         workflow = wf.Workflow()
         workflow.CopyFrom(item.workflow)
@@ -176,6 +189,7 @@ class DesignPage:
         self.view = ui.refreshable(self._view)
         self.summary = ui.refreshable(self._summary)
         self.anchor = ui.element("div").classes("hidden")  # dialogs outlive refreshed buttons
+        leave_guard.protect(lambda: self.editor.dirty)
         ui.keyboard(on_key=self._shortcut)  # Ctrl+Z / Ctrl+Y, ignored while typing
         with ui.card().classes("w-full p-3"):
             self._toolbar()
@@ -242,6 +256,7 @@ class DesignPage:
         self.version.set_visibility(saved)
         self.finalized.set_visibility(finalized)
         self.unsaved.set_visibility(self.editor.dirty)
+        leave_guard.mark(self.editor.dirty)
         self.undo.set_enabled(self.editor.history.can_undo)
         self.redo.set_enabled(self.editor.history.can_redo)
         self.python.set_enabled(saved)

@@ -1,22 +1,20 @@
 """``/execute``: queue a run (``?workflow=NAME`` preselects one), the queue and the live run.
 
 Everything live comes from the process's `EventHub` (``StreamRunEvents``): run state,
-progress, the log, queue changes and operator prompts, which every open Execute tab shows
-and any one can answer.
+progress, the log and queue changes. Operator prompts are shown on every page by the
+frame's `PromptHost`.
 """
 
 from __future__ import annotations
 
 from nicegui import background_tasks, ui
 
-from ivorygrpc.v1 import run_pb2
 from ivorygrpc_ui import session, state, theme
 from ivorygrpc_ui.client import design as design_api
 from ivorygrpc_ui.client import execute as api
 from ivorygrpc_ui.client.connection import Connection, Role, UiError
 from ivorygrpc_ui.client.events import RunEventInfo
 from ivorygrpc_ui.components.live_run import LiveRun
-from ivorygrpc_ui.components.prompt_dialog import PromptDialogs
 from ivorygrpc_ui.components.run_form import RunForm
 from ivorygrpc_ui.components.run_queue import RunQueue
 from ivorygrpc_ui.components.styles import STYLE
@@ -29,7 +27,6 @@ class ExecutePage:
         self.conn = conn
         self.live = LiveRun(conn)
         self.queue = RunQueue(conn)
-        self.prompts = PromptDialogs(conn)
 
     async def build(self, workflow: str) -> None:
         ui.add_css(STYLE)
@@ -45,7 +42,6 @@ class ExecutePage:
                     self.live.build()
                 with ui.card().classes("w-full gap-1"):
                     self.queue.view()
-        self.anchor = ui.element("div").classes("hidden")
         hub = state.hub()
         hub.events.subscribe(self.on_event)
         hub.status_changed.subscribe(self.queue.on_status)
@@ -54,39 +50,17 @@ class ExecutePage:
         await self._catch_up(hub.status.current_run_id)
 
     async def _catch_up(self, run_id: str) -> None:
-        """Show the active run (or the latest one) and a prompt it already waits on."""
+        """Show the active run (or the latest one)."""
         if not run_id:
             recent = await api.recent_runs(self.conn, page_size=1)
             run_id = recent[0].id if recent else ""
-        if not run_id:
-            return
-        await self.live.follow(run_id)
-        run = self.live.run
-        if run is not None and run.state == run_pb2.RUN_STATE_PAUSED:
-            with self.anchor:
-                self.prompts.show(run.id, run.display_name or run.workflow, run.pause)
+        if run_id:
+            await self.live.follow(run_id)
 
     def on_event(self, info: RunEventInfo) -> None:
         self.live.on_event(info)
-        event = info.raw
-        if info.kind == "prompt_requested":
-            background_tasks.create(self._prompt(info.run_id, event.prompt_requested),
-                                    name="show prompt")
-        elif info.kind == "prompt_answered":
-            self.prompts.close(event.prompt_answered.pause_id)
-        elif info.kind == "state_changed" and info.state != "paused":
-            self.prompts.close_all()  # one run is active at a time: its prompt is over
         if info.kind in ("queue_changed", "state_changed"):
             background_tasks.create(self.queue.reload(), name="reload queue")
-
-    async def _prompt(self, run_id: str, pause: run_pb2.PauseReason) -> None:
-        run = self.live.run
-        if run is None or run.id != run_id:
-            await self.live.follow(run_id)  # a run this tab has not seen start
-            run = self.live.run
-        name = run.display_name or run.workflow if run is not None else run_id
-        with self.anchor:
-            self.prompts.show(run_id, name, pause)
 
 
 def create() -> None:

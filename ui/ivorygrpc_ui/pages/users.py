@@ -1,6 +1,5 @@
 """``/users`` (admins): list users, create one with a role, change role, disable/enable,
-delete. Passwords of others cannot be reset: AuthService has no such call (a user changes
-their own password from the user menu; an admin can delete and re-create an account)."""
+reset a password, delete. Users change their own password from the user menu."""
 
 from __future__ import annotations
 
@@ -10,6 +9,7 @@ from ivorygrpc_ui import session, theme
 from ivorygrpc_ui.client import auth
 from ivorygrpc_ui.client.connection import Connection, Role, UiError
 from ivorygrpc_ui.client.values import show_time
+from ivorygrpc_ui.components.account import reset_password_dialog
 from ivorygrpc_ui.components.dialogs import confirm
 
 ROLE_OPTIONS = {role.value: role.label for role in Role}
@@ -84,6 +84,9 @@ class _UsersView:
             ui.button("Enable" if user.disabled else "Disable",
                       on_click=lambda u=user: self._change(u, disabled=not u.disabled)) \
                 .props("flat dense").mark(f"toggle-{user.username}")
+            ui.button("Reset password", icon="key",
+                      on_click=lambda u=user: reset_password_dialog(u.username)) \
+                .props("flat dense").mark(f"reset-{user.username}")
             ui.button(icon="delete", on_click=lambda u=user: self._delete(u)) \
                 .props("flat dense color=negative").mark(f"delete-{user.username}")
 

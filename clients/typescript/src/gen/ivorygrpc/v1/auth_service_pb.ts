@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file ivorygrpc/v1/auth_service.proto.
  */
 export const file_ivorygrpc_v1_auth_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch9pdm9yeWdycGMvdjEvYXV0aF9zZXJ2aWNlLnByb3RvEgxpdm9yeWdycGMudjEiMgoMTG9naW5SZXF1ZXN0EhAKCHVzZXJuYW1lGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJInEKDUxvZ2luUmVzcG9uc2USDQoFdG9rZW4YASABKAkSLwoLZXhwaXJlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiAKBHVzZXIYAyABKAsyEi5pdm9yeWdycGMudjEuVXNlciIPCg1Mb2dvdXRSZXF1ZXN0IhAKDkxvZ291dFJlc3BvbnNlIhcKFUdldEN1cnJlbnRVc2VyUmVxdWVzdCI6ChZHZXRDdXJyZW50VXNlclJlc3BvbnNlEiAKBHVzZXIYASABKAsyEi5pdm9yeWdycGMudjEuVXNlciJDChVDaGFuZ2VQYXNzd29yZFJlcXVlc3QSFAoMb2xkX3Bhc3N3b3JkGAEgASgJEhQKDG5ld19wYXNzd29yZBgCIAEoCSIYChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlIlkKEUNyZWF0ZVVzZXJSZXF1ZXN0EhAKCHVzZXJuYW1lGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJEiAKBHJvbGUYAyABKA4yEi5pdm9yeWdycGMudjEuUm9sZSI2ChJDcmVhdGVVc2VyUmVzcG9uc2USIAoEdXNlchgBIAEoCzISLml2b3J5Z3JwYy52MS5Vc2VyIjkKEExpc3RVc2Vyc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkiTwoRTGlzdFVzZXJzUmVzcG9uc2USIQoFdXNlcnMYASADKAsyEi5pdm9yeWdycGMudjEuVXNlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkidAoRVXBkYXRlVXNlclJlcXVlc3QSIAoEdXNlchgBIAEoCzISLml2b3J5Z3JwYy52MS5Vc2VyEi8KC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzaxIMCgRldGFnGAMgASgJIjYKElVwZGF0ZVVzZXJSZXNwb25zZRIgCgR1c2VyGAEgASgLMhIuaXZvcnlncnBjLnYxLlVzZXIiJQoRRGVsZXRlVXNlclJlcXVlc3QSEAoIdXNlcm5hbWUYASABKAkiFAoSRGVsZXRlVXNlclJlc3BvbnNlMo8FCgtBdXRoU2VydmljZRJACgVMb2dpbhIaLml2b3J5Z3JwYy52MS5Mb2dpblJlcXVlc3QaGy5pdm9yeWdycGMudjEuTG9naW5SZXNwb25zZRJDCgZMb2dvdXQSGy5pdm9yeWdycGMudjEuTG9nb3V0UmVxdWVzdBocLml2b3J5Z3JwYy52MS5Mb2dvdXRSZXNwb25zZRJbCg5HZXRDdXJyZW50VXNlchIjLml2b3J5Z3JwYy52MS5HZXRDdXJyZW50VXNlclJlcXVlc3QaJC5pdm9yeWdycGMudjEuR2V0Q3VycmVudFVzZXJSZXNwb25zZRJbCg5DaGFuZ2VQYXNzd29yZBIjLml2b3J5Z3JwYy52MS5DaGFuZ2VQYXNzd29yZFJlcXVlc3QaJC5pdm9yeWdycGMudjEuQ2hhbmdlUGFzc3dvcmRSZXNwb25zZRJPCgpDcmVhdGVVc2VyEh8uaXZvcnlncnBjLnYxLkNyZWF0ZVVzZXJSZXF1ZXN0GiAuaXZvcnlncnBjLnYxLkNyZWF0ZVVzZXJSZXNwb25zZRJMCglMaXN0VXNlcnMSHi5pdm9yeWdycGMudjEuTGlzdFVzZXJzUmVxdWVzdBofLml2b3J5Z3JwYy52MS5MaXN0VXNlcnNSZXNwb25zZRJPCgpVcGRhdGVVc2VyEh8uaXZvcnlncnBjLnYxLlVwZGF0ZVVzZXJSZXF1ZXN0GiAuaXZvcnlncnBjLnYxLlVwZGF0ZVVzZXJSZXNwb25zZRJPCgpEZWxldGVVc2VyEh8uaXZvcnlncnBjLnYxLkRlbGV0ZVVzZXJSZXF1ZXN0GiAuaXZvcnlncnBjLnYxLkRlbGV0ZVVzZXJSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_ivorygrpc_v1_user]);
+  fileDesc("Ch9pdm9yeWdycGMvdjEvYXV0aF9zZXJ2aWNlLnByb3RvEgxpdm9yeWdycGMudjEiMgoMTG9naW5SZXF1ZXN0EhAKCHVzZXJuYW1lGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJInEKDUxvZ2luUmVzcG9uc2USDQoFdG9rZW4YASABKAkSLwoLZXhwaXJlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiAKBHVzZXIYAyABKAsyEi5pdm9yeWdycGMudjEuVXNlciIPCg1Mb2dvdXRSZXF1ZXN0IhAKDkxvZ291dFJlc3BvbnNlIhcKFUdldEN1cnJlbnRVc2VyUmVxdWVzdCI6ChZHZXRDdXJyZW50VXNlclJlc3BvbnNlEiAKBHVzZXIYASABKAsyEi5pdm9yeWdycGMudjEuVXNlciJDChVDaGFuZ2VQYXNzd29yZFJlcXVlc3QSFAoMb2xkX3Bhc3N3b3JkGAEgASgJEhQKDG5ld19wYXNzd29yZBgCIAEoCSIYChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlIlkKEUNyZWF0ZVVzZXJSZXF1ZXN0EhAKCHVzZXJuYW1lGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJEiAKBHJvbGUYAyABKA4yEi5pdm9yeWdycGMudjEuUm9sZSI2ChJDcmVhdGVVc2VyUmVzcG9uc2USIAoEdXNlchgBIAEoCzISLml2b3J5Z3JwYy52MS5Vc2VyIjkKEExpc3RVc2Vyc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkiTwoRTGlzdFVzZXJzUmVzcG9uc2USIQoFdXNlcnMYASADKAsyEi5pdm9yeWdycGMudjEuVXNlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkidAoRVXBkYXRlVXNlclJlcXVlc3QSIAoEdXNlchgBIAEoCzISLml2b3J5Z3JwYy52MS5Vc2VyEi8KC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzaxIMCgRldGFnGAMgASgJIjYKElVwZGF0ZVVzZXJSZXNwb25zZRIgCgR1c2VyGAEgASgLMhIuaXZvcnlncnBjLnYxLlVzZXIiJQoRRGVsZXRlVXNlclJlcXVlc3QSEAoIdXNlcm5hbWUYASABKAkiFAoSRGVsZXRlVXNlclJlc3BvbnNlIj4KFFJlc2V0UGFzc3dvcmRSZXF1ZXN0EhAKCHVzZXJuYW1lGAEgASgJEhQKDG5ld19wYXNzd29yZBgCIAEoCSIXChVSZXNldFBhc3N3b3JkUmVzcG9uc2Uy6QUKC0F1dGhTZXJ2aWNlEkAKBUxvZ2luEhouaXZvcnlncnBjLnYxLkxvZ2luUmVxdWVzdBobLml2b3J5Z3JwYy52MS5Mb2dpblJlc3BvbnNlEkMKBkxvZ291dBIbLml2b3J5Z3JwYy52MS5Mb2dvdXRSZXF1ZXN0GhwuaXZvcnlncnBjLnYxLkxvZ291dFJlc3BvbnNlElsKDkdldEN1cnJlbnRVc2VyEiMuaXZvcnlncnBjLnYxLkdldEN1cnJlbnRVc2VyUmVxdWVzdBokLml2b3J5Z3JwYy52MS5HZXRDdXJyZW50VXNlclJlc3BvbnNlElsKDkNoYW5nZVBhc3N3b3JkEiMuaXZvcnlncnBjLnYxLkNoYW5nZVBhc3N3b3JkUmVxdWVzdBokLml2b3J5Z3JwYy52MS5DaGFuZ2VQYXNzd29yZFJlc3BvbnNlEk8KCkNyZWF0ZVVzZXISHy5pdm9yeWdycGMudjEuQ3JlYXRlVXNlclJlcXVlc3QaIC5pdm9yeWdycGMudjEuQ3JlYXRlVXNlclJlc3BvbnNlEkwKCUxpc3RVc2VycxIeLml2b3J5Z3JwYy52MS5MaXN0VXNlcnNSZXF1ZXN0Gh8uaXZvcnlncnBjLnYxLkxpc3RVc2Vyc1Jlc3BvbnNlEk8KClVwZGF0ZVVzZXISHy5pdm9yeWdycGMudjEuVXBkYXRlVXNlclJlcXVlc3QaIC5pdm9yeWdycGMudjEuVXBkYXRlVXNlclJlc3BvbnNlEk8KCkRlbGV0ZVVzZXISHy5pdm9yeWdycGMudjEuRGVsZXRlVXNlclJlcXVlc3QaIC5pdm9yeWdycGMudjEuRGVsZXRlVXNlclJlc3BvbnNlElgKDVJlc2V0UGFzc3dvcmQSIi5pdm9yeWdycGMudjEuUmVzZXRQYXNzd29yZFJlcXVlc3QaIy5pdm9yeWdycGMudjEuUmVzZXRQYXNzd29yZFJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_ivorygrpc_v1_user]);
 
 /**
  * Request of `Login`.
@@ -394,6 +394,49 @@ export const DeleteUserResponseSchema: GenMessage<DeleteUserResponse> = /*@__PUR
   messageDesc(file_ivorygrpc_v1_auth_service, 15);
 
 /**
+ * Request of `ResetPassword`.
+ *
+ * @generated from message ivorygrpc.v1.ResetPasswordRequest
+ */
+export type ResetPasswordRequest = Message<"ivorygrpc.v1.ResetPasswordRequest"> & {
+  /**
+   * The user whose password is set.
+   *
+   * @generated from field: string username = 1;
+   */
+  username: string;
+
+  /**
+   * The new password: at least 8 characters.
+   *
+   * @generated from field: string new_password = 2;
+   */
+  newPassword: string;
+};
+
+/**
+ * Describes the message ivorygrpc.v1.ResetPasswordRequest.
+ * Use `create(ResetPasswordRequestSchema)` to create a new message.
+ */
+export const ResetPasswordRequestSchema: GenMessage<ResetPasswordRequest> = /*@__PURE__*/
+  messageDesc(file_ivorygrpc_v1_auth_service, 16);
+
+/**
+ * Response of `ResetPassword`.
+ *
+ * @generated from message ivorygrpc.v1.ResetPasswordResponse
+ */
+export type ResetPasswordResponse = Message<"ivorygrpc.v1.ResetPasswordResponse"> & {
+};
+
+/**
+ * Describes the message ivorygrpc.v1.ResetPasswordResponse.
+ * Use `create(ResetPasswordResponseSchema)` to create a new message.
+ */
+export const ResetPasswordResponseSchema: GenMessage<ResetPasswordResponse> = /*@__PURE__*/
+  messageDesc(file_ivorygrpc_v1_auth_service, 17);
+
+/**
  * Users, roles and bearer tokens.
  *
  * Every rpc of every service except `Login`, health and reflection needs the
@@ -489,6 +532,18 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof DeleteUserRequestSchema;
     output: typeof DeleteUserResponseSchema;
+  },
+  /**
+   * Sets a user's password without the old one (admin only) and revokes all
+   * of that user's tokens. Returns NOT_FOUND for an unknown user and
+   * INVALID_ARGUMENT for a password that breaks the rules.
+   *
+   * @generated from rpc ivorygrpc.v1.AuthService.ResetPassword
+   */
+  resetPassword: {
+    methodKind: "unary";
+    input: typeof ResetPasswordRequestSchema;
+    output: typeof ResetPasswordResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_ivorygrpc_v1_auth_service, 0);
