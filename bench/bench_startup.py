@@ -1,7 +1,9 @@
 """Start-up: time from spawning `python -m ivorygrpc serve deck --no-ui` (fresh SQLite
 data dir) to its first answer, and its idle RSS memory after log-in, for the no-op
-deck and generated decks of 5x20 and 50x20 instruments x methods. The baseline is the
-bare grpc.aio echo server process (Python + grpc + protobuf imported, one service).
+deck and generated decks of 5x20 and 50x20 instruments x methods (3 typed parameters
+each), plus a restart of the no-op deck on the database its first start made. The
+baseline is the bare grpc.aio echo server process (Python + grpc + protobuf imported,
+one service).
 
 `--count` is unused (kept for a uniform command line); `--repeats` fresh starts per deck.
 
@@ -35,9 +37,12 @@ def generate_deck(folder: Path, instruments: int, methods: int) -> Path:
     return path
 
 
-async def _start(deck: Path) -> dict[str, float]:
+async def _start(deck: Path, restart: bool = False) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="ivorygrpc-bench-") as folder:
-        served = await common.spawn_ivorygrpc(deck, Path(folder) / "data")
+        data = Path(folder) / "data"
+        if restart:  # a first start makes the database; the second one is measured
+            await (await common.spawn_ivorygrpc(deck, data)).close()
+        served = await common.spawn_ivorygrpc(deck, data)
         try:
             await asyncio.sleep(IDLE_S)
             return {"ready": served.proc.ready_s * 1000, "rss": served.proc.rss_mb()}
@@ -53,14 +58,17 @@ async def _echo() -> dict[str, float]:
 
 async def run(repeats: int) -> None:
     with tempfile.TemporaryDirectory(prefix="ivorygrpc-decks-") as folder:
-        decks = {"no-op deck (1x2)": common.NOOP_DECK}
+        decks = {"no-op deck": (common.NOOP_DECK, False),
+                 "no-op deck, restart": (common.NOOP_DECK, True)}
         for instruments, methods in DECKS:
-            decks[f"{instruments}x{methods}"] = generate_deck(Path(folder), instruments, methods)
+            decks[f"{instruments}x{methods}"] = (
+                generate_deck(Path(folder), instruments, methods), False)
 
         async def measure() -> dict[str, float]:
             figures = {f"echo/{k}": v for k, v in (await _echo()).items()}
-            for label, path in decks.items():
-                figures.update({f"{label}/{k}": v for k, v in (await _start(path)).items()})
+            for label, (path, restart) in decks.items():
+                started = await _start(path, restart)
+                figures.update({f"{label}/{k}": v for k, v in started.items()})
             return figures
 
         figures = await common.repeat(measure, repeats)

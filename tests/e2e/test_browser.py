@@ -150,3 +150,25 @@ def test_drag_and_drop_in_the_browser(page: Page, ui_url: str) -> None:
     expect(page.locator(".ig-step", has_text="# Note")).to_have_count(0)
     page.keyboard.press("Control+y")
     expect(page.locator(".ig-step").first).to_contain_text("# Note")
+
+
+def test_unsaved_edits_ask_before_leaving(context: BrowserContext, ui_url: str) -> None:
+    question = "Leave this page? The unsaved changes are lost."
+    first = context.new_page()
+    log_in(first, ui_url, "/design")
+    first.get_by_role("button", name="Add Comment").click()
+    first.get_by_role("button", name="Library").click()
+    expect(first.get_by_text(question)).to_be_visible()
+    first.get_by_role("button", name="Cancel").click()
+    expect(first.locator(".ig-step")).to_have_count(1)  # stayed, the edit is kept
+    with first.expect_event("dialog") as closing:
+        first.close(run_before_unload=True)
+    assert closing.value.type == "beforeunload"  # the browser's own question
+    closing.value.accept()
+
+    second = context.new_page()
+    second.goto(f"{ui_url}/design")
+    second.get_by_role("button", name="Add Comment").click()
+    second.get_by_role("button", name="Library").click()
+    second.get_by_role("button", name="Leave").click()
+    second.wait_for_url("**/library")  # a second (browser) question would stop this

@@ -18,7 +18,9 @@ a `ServerTarget` (address, and TLS with optional root certificates) or a plain a
 
 from __future__ import annotations
 
+import contextlib
 import enum
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import grpc
@@ -116,19 +118,26 @@ class Connection:
         await self.channel.close()
 
 
-async def login(server: ServerTarget | str, username: str, password: str) -> Connection:
-    """Log in with a password; raises `UiError` (``UNAUTHENTICATED``) when refused."""
-    target = _target(server)
-    channel = target.open_channel()
+@contextlib.asynccontextmanager
+async def _closed_on_failure(channel: grpc.aio.Channel) -> AsyncIterator[None]:
+    """Close `channel` when the block fails; a failed call becomes a `UiError`."""
     try:
-        reply = await auth_grpc.AuthServiceStub(channel).Login(
-            auth_pb.LoginRequest(username=username, password=password))
+        yield
     except grpc.aio.AioRpcError as exc:
         await channel.close()
         raise ui_error(exc) from None
     except BaseException:
         await channel.close()
         raise
+
+
+async def login(server: ServerTarget | str, username: str, password: str) -> Connection:
+    """Log in with a password; raises `UiError` (``UNAUTHENTICATED``) when refused."""
+    target = _target(server)
+    channel = target.open_channel()
+    async with _closed_on_failure(channel):
+        reply = await auth_grpc.AuthServiceStub(channel).Login(
+            auth_pb.LoginRequest(username=username, password=password))
     return Connection(target, reply.user.username, Role.of(reply.user.role), reply.token,
                       channel)
 
@@ -138,15 +147,9 @@ async def resume(server: ServerTarget | str, token: str) -> Connection:
     target = _target(server)
     channel = target.open_channel()
     connection = Connection(target, "", Role.VIEWER, token, channel)
-    try:
+    async with _closed_on_failure(channel):
         reply = await connection.auth.GetCurrentUser(auth_pb.GetCurrentUserRequest(),
                                                      metadata=connection.metadata())
-    except grpc.aio.AioRpcError as exc:
-        await channel.close()
-        raise ui_error(exc) from None
-    except BaseException:
-        await channel.close()
-        raise
     connection.username = reply.user.username
     connection.role = Role.of(reply.user.role)
     return connection

@@ -27,7 +27,7 @@ from ivorygrpc_ui.client.values import (
     time_of,
 )
 from ivorygrpc_ui.components.campaign_plot import campaign_plot
-from ivorygrpc_ui.components.dialogs import confirm
+from ivorygrpc_ui.components.dialogs import confirmed_call
 
 STATES = {cp.TRIAL_STATE_PENDING: "pending", cp.TRIAL_STATE_COMPLETED: "completed",
           cp.TRIAL_STATE_FAILED: "failed"}
@@ -288,12 +288,7 @@ class CampaignDetailView:
                         ui.chip(f"{key} {value:.2f}").props("dense outline")
 
     async def delete(self) -> None:
-        if not await confirm("Delete this campaign and its trials?"):
-            return
-        try:
-            await api.delete_campaign(self.conn, self.campaign_id)
-        except UiError as exc:
-            ui.notify(exc.text, type="negative", multi_line=True)
-            return
-        ui.notify("Campaign deleted", type="positive")
-        ui.navigate.to("/campaigns")
+        if await confirmed_call("Delete this campaign and its trials?",
+                                lambda: api.delete_campaign(self.conn, self.campaign_id),
+                                "Campaign deleted"):
+            ui.navigate.to("/campaigns")

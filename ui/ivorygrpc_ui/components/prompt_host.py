@@ -23,9 +23,11 @@ class PromptHost:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.dialogs = PromptDialogs(conn)
-        with ui.element("div").classes("hidden").mark("prompt-host") as self.anchor:
-            ui.timer(0, self._catch_up, once=True)  # runs once the page is connected
+        self.anchor = ui.element("div").classes("hidden").mark("prompt-host")
         state.hub().events.subscribe(self.on_event)
+        # Not a ui.timer: that awaits the connection, which makes NiceGUI send the page
+        # before it is built.
+        background_tasks.create(self._catch_up(), name="catch up on prompts")
 
     async def _catch_up(self) -> None:
         """Show the prompt the active run already waits on."""

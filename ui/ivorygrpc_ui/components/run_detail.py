@@ -14,7 +14,7 @@ from ivorygrpc_ui.client.events import FINAL_STATES
 from ivorygrpc_ui.client.records import IterationDetail, RunDetail, delete_run, export_csv, get_run
 from ivorygrpc_ui.client.values import JsonValue, show, show_duration, show_time
 from ivorygrpc_ui.components.campaign_plot import campaign_plot
-from ivorygrpc_ui.components.dialogs import confirm
+from ivorygrpc_ui.components.dialogs import confirmed_call
 from ivorygrpc_ui.components.run_plot import run_plot
 
 STATE_COLORS = {"queued": "grey", "running": "info", "paused": "warning",
@@ -139,12 +139,6 @@ class RunDetailView:
         ui.download.content(content, filename, "text/csv")
 
     async def delete(self) -> None:
-        if not await confirm("Delete this run and its record?"):
-            return
-        try:
-            await delete_run(self.conn, self.run_id)
-        except UiError as exc:
-            ui.notify(exc.text, type="negative", multi_line=True)
-            return
-        ui.notify("Run deleted", type="positive")
-        ui.navigate.to("/data")
+        if await confirmed_call("Delete this run and its record?",
+                                lambda: delete_run(self.conn, self.run_id), "Run deleted"):
+            ui.navigate.to("/data")

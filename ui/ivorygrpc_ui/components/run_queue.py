@@ -11,6 +11,7 @@ from ivorygrpc.v1 import run_pb2
 from ivorygrpc_ui.client import execute as api
 from ivorygrpc_ui.client.connection import Connection, Role, UiError
 from ivorygrpc_ui.client.events import ExecutionStatusInfo
+from ivorygrpc_ui.components.dialogs import ask_text
 
 
 class RunQueue:
@@ -97,14 +98,6 @@ class RunQueue:
         return run
 
     async def _rename(self, run: run_pb2.Run) -> None:
-        with ui.dialog() as dialog, ui.card().classes("w-96"):
-            name = ui.input("Run name", value=run.display_name).classes("w-full") \
-                .mark("rename-input")
-            with ui.row().classes("w-full justify-end"):
-                ui.button("Cancel", on_click=lambda: dialog.submit(None)).props("flat")
-                ui.button("Rename", on_click=lambda: dialog.submit(name.value)) \
-                    .mark("rename-save")
-        new_name = await dialog
-        dialog.delete()
+        new_name = await ask_text("Run name", run.display_name, "Rename", marker="rename")
         if new_name and new_name != run.display_name:
             await self._call(lambda: api.rename_run(self.conn, run.id, new_name))()

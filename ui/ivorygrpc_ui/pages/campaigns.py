@@ -23,6 +23,7 @@ from ivorygrpc_ui.client.library import list_workflows
 from ivorygrpc_ui.client.values import show_time, time_of
 from ivorygrpc_ui.components.campaign_detail import CampaignDetailView
 from ivorygrpc_ui.components.campaign_form import CampaignForm, FormProblem
+from ivorygrpc_ui.components.pager import Pager
 
 COLUMNS = [
     {"name": "name", "label": "Campaign", "field": "name", "align": "left"},
@@ -53,41 +54,21 @@ class CampaignsView:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.tokens = [""]
-        self.next_token = ""
         self.table = ui.table(columns=COLUMNS, rows=[], row_key="id") \
             .classes("w-full cursor-pointer").props("flat bordered").mark("campaigns-table")
         self.table.on("rowClick",
                       lambda e: ui.navigate.to(f"/campaigns/{quote(e.args[1]['id'])}"))
-        with ui.row().classes("items-center gap-2"):
-            self.previous = ui.button(icon="chevron_left", on_click=self.back) \
-                .props("flat round").mark("campaigns-previous")
-            self.page_label = ui.label("")
-            self.next = ui.button(icon="chevron_right", on_click=self.forward) \
-                .props("flat round").mark("campaigns-next")
+        self.pager = Pager("campaigns", self.load)
         state.hub().campaign_changed.subscribe(self.load)
-
-    async def forward(self) -> None:
-        if self.next_token:
-            self.tokens.append(self.next_token)
-            await self.load()
-
-    async def back(self) -> None:
-        if len(self.tokens) > 1:
-            self.tokens.pop()
-            await self.load()
 
     async def load(self) -> None:
         try:
             page = await api.list_campaigns(self.conn, page_size=PAGE_SIZE,
-                                            page_token=self.tokens[-1])
+                                            page_token=self.pager.token)
         except UiError as exc:
             ui.notify(exc.text, type="negative", multi_line=True)
             return
-        self.next_token = page.next_page_token
-        self.page_label.text = f"Page {len(self.tokens)}"
-        self.previous.set_enabled(len(self.tokens) > 1)
-        self.next.set_enabled(bool(self.next_token))
+        self.pager.loaded(page.next_page_token)
         self.table.rows = [_row(c) for c in page.campaigns]
         self.table.update()
 

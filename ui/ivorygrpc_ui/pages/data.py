@@ -17,6 +17,7 @@ from ivorygrpc_ui.client.connection import Connection, Role, UiError
 from ivorygrpc_ui.client.events import FINAL_STATES, RunEventInfo
 from ivorygrpc_ui.client.records import RUN_STATES, RunSummary, list_runs
 from ivorygrpc_ui.client.values import show_duration, show_time
+from ivorygrpc_ui.components.pager import Pager
 from ivorygrpc_ui.components.run_detail import STATE_COLORS, RunDetailView
 
 COLUMNS = [
@@ -42,8 +43,6 @@ class RunsView:
 
     def __init__(self, conn: Connection, workflow: str) -> None:
         self.conn = conn
-        self.tokens = [""]
-        self.next_token = ""
         with ui.row().classes("w-full items-end gap-4"):
             self.search = ui.input("Search this page", on_change=self.filter) \
                 .props("clearable").classes("w-56").mark("runs-search")
@@ -60,12 +59,7 @@ class RunsView:
             <q-td :props="props"><q-badge :color="props.row.color" :label="props.value"/></q-td>
         """)
         self.table.on("rowClick", lambda e: ui.navigate.to(f"/data/{quote(e.args[1]['id'])}"))
-        with ui.row().classes("items-center gap-2"):
-            self.previous = ui.button(icon="chevron_left", on_click=self.back) \
-                .props("flat round").mark("runs-previous")
-            self.page_label = ui.label("")
-            self.next = ui.button(icon="chevron_right", on_click=self.forward) \
-                .props("flat round").mark("runs-next")
+        self.pager = Pager("runs", self.load)
         self.runs: list[RunSummary] = []
         state.hub().events.subscribe(self.on_event)
 
@@ -74,33 +68,19 @@ class RunsView:
             await self.load()
 
     async def restart(self) -> None:
-        self.tokens = [""]
-        await self.load()
-
-    async def forward(self) -> None:
-        if self.next_token:
-            self.tokens.append(self.next_token)
-            await self.load()
-
-    async def back(self) -> None:
-        if len(self.tokens) > 1:
-            self.tokens.pop()
-            await self.load()
+        await self.pager.restart()
 
     async def load(self) -> None:
         try:
             page = await list_runs(self.conn, workflow=(self.workflow.value or "").strip(),
                                    states=self.states.value or [],
                                    page_size=int(self.size.value or 20),
-                                   page_token=self.tokens[-1])
+                                   page_token=self.pager.token)
         except UiError as exc:
             ui.notify(exc.text, type="negative", multi_line=True)
             return
         self.runs = page.runs
-        self.next_token = page.next_page_token
-        self.page_label.text = f"Page {len(self.tokens)}"
-        self.previous.set_enabled(len(self.tokens) > 1)
-        self.next.set_enabled(bool(self.next_token))
+        self.pager.loaded(page.next_page_token)
         self.filter()
 
     def filter(self) -> None:

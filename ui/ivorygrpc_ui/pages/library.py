@@ -17,7 +17,8 @@ from ivorygrpc_ui.client.library import (
     list_workflows,
 )
 from ivorygrpc_ui.client.values import show_time
-from ivorygrpc_ui.components.dialogs import confirm
+from ivorygrpc_ui.components.dialogs import ask_text, confirmed_call
+from ivorygrpc_ui.components.pager import Pager
 
 PAGE_SIZES = (10, 20, 50)
 
@@ -27,7 +28,6 @@ class LibraryView:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.tokens: list[str] = [""]  # page tokens of the pages visited, first page first
         with ui.row().classes("w-full items-end gap-4"):
             self.search = ui.input("Search", on_change=self.restart) \
                 .props("clearable debounce=300") \
@@ -39,27 +39,10 @@ class LibraryView:
             self.size = ui.select(list(PAGE_SIZES), value=20, label="Per page",
                                   on_change=self.restart).classes("w-28").mark("library-size")
         self.list = ui.column().classes("w-full gap-2").mark("library-list")
-        with ui.row().classes("items-center gap-2"):
-            self.previous = ui.button(icon="chevron_left", on_click=self.back) \
-                .props("flat round").mark("library-previous")
-            self.page_label = ui.label("")
-            self.next = ui.button(icon="chevron_right", on_click=self.forward) \
-                .props("flat round").mark("library-next")
-        self.next_token = ""
+        self.pager = Pager("library", self.load)
 
     async def restart(self) -> None:
-        self.tokens = [""]
-        await self.load()
-
-    async def forward(self) -> None:
-        if self.next_token:
-            self.tokens.append(self.next_token)
-            await self.load()
-
-    async def back(self) -> None:
-        if len(self.tokens) > 1:
-            self.tokens.pop()
-            await self.load()
+        await self.pager.restart()
 
     async def load(self) -> None:
         try:
@@ -67,16 +50,13 @@ class LibraryView:
                                         deck=self.deck.value or "",
                                         order_by=self.order.value or "name",
                                         page_size=int(self.size.value or 20),
-                                        page_token=self.tokens[-1])
+                                        page_token=self.pager.token)
         except UiError as exc:
             self.list.clear()
             with self.list:
                 ui.label(exc.text).classes("text-negative").mark("library-error")
             return
-        self.next_token = page.next_page_token
-        self.page_label.text = f"Page {len(self.tokens)}"
-        self.previous.set_enabled(len(self.tokens) > 1)
-        self.next.set_enabled(bool(self.next_token))
+        self.pager.loaded(page.next_page_token)
         self.list.clear()
         with self.list:
             if not page.workflows:
@@ -117,20 +97,12 @@ class LibraryView:
                     .props("flat color=negative").mark(f"delete-{workflow.name}")
 
     async def copy(self, workflow: WorkflowSummary) -> None:
-        with ui.dialog() as dialog, ui.card().classes("w-96"):
-            ui.label(f"Copy {workflow.name}").classes("text-lg font-semibold")
-            name = ui.input("New name", value=f"{workflow.name}_copy").classes("w-full") \
-                .mark("copy-name")
-            with ui.row().classes("w-full justify-end"):
-                ui.button("Cancel", on_click=lambda: dialog.submit(None)).props("flat")
-                ui.button("Copy", on_click=lambda: dialog.submit(name.value)) \
-                    .mark("copy-confirm")
-        new_name = await dialog
-        dialog.clear()
+        new_name = await ask_text("New name", f"{workflow.name}_copy", "Copy",
+                                  title=f"Copy {workflow.name}", marker="copy")
         if not new_name:
             return
         try:
-            await copy_workflow(self.conn, workflow.name, str(new_name))
+            await copy_workflow(self.conn, workflow.name, new_name)
         except UiError as exc:
             ui.notify(exc.text, type="negative", multi_line=True)
             return
@@ -138,15 +110,10 @@ class LibraryView:
         await self.load()
 
     async def delete(self, workflow: WorkflowSummary) -> None:
-        if not await confirm(f"Delete {workflow.name} with all its versions?"):
-            return
-        try:
-            await delete_workflow(self.conn, workflow.name)
-        except UiError as exc:
-            ui.notify(exc.text, type="negative", multi_line=True)
-            return
-        ui.notify(f"Deleted {workflow.name}", type="positive")
-        await self.load()
+        if await confirmed_call(f"Delete {workflow.name} with all its versions?",
+                                lambda: delete_workflow(self.conn, workflow.name),
+                                f"Deleted {workflow.name}"):
+            await self.load()
 
 
 def create() -> None:

@@ -10,7 +10,7 @@ from ivorygrpc_ui.client import auth
 from ivorygrpc_ui.client.connection import Connection, Role, UiError
 from ivorygrpc_ui.client.values import show_time
 from ivorygrpc_ui.components.account import reset_password_dialog
-from ivorygrpc_ui.components.dialogs import confirm
+from ivorygrpc_ui.components.dialogs import confirmed_call
 
 ROLE_OPTIONS = {role.value: role.label for role in Role}
 
@@ -101,12 +101,7 @@ class _UsersView:
         await self.reload()
 
     async def _delete(self, user: auth.UserInfo) -> None:
-        if not await confirm(f"Delete user {user.username}? Their tokens stop working."):
-            return
-        try:
-            await auth.delete_user(self.conn, user.username)
-        except UiError as exc:
-            ui.notify(exc.text, type="negative", multi_line=True)
-            return
-        ui.notify(f"User {user.username} deleted", type="positive")
-        await self.reload()
+        if await confirmed_call(f"Delete user {user.username}? Their tokens stop working.",
+                                lambda: auth.delete_user(self.conn, user.username),
+                                f"User {user.username} deleted"):
+            await self.reload()
