@@ -47,15 +47,23 @@ def run(module_name: str, *, host: str = "127.0.0.1", port: int = 50051,
         data_dir: str | Path = "ivorygrpc_data", exclude: Iterable[str] = (),
         tls_cert: str | Path | None = None, tls_key: str | Path | None = None,
         tls_client_ca: str | Path | None = None, insecure: bool = False,
-        notify: Iterable[Callable[[str, Mapping[str, Any]], Any]] = ()) -> None:
-    """Serve the deck module `module_name` (usually `__name__`) until interrupted.
+        notify: Iterable[Callable[[str, Mapping[str, Any]], Any]] = (),
+        ui: bool = True, ui_host: str = "127.0.0.1", ui_port: int = 8000) -> None:
+    """Serve the deck module `module_name` (usually `__name__`) until interrupted,
+    with the browser UI on http://{ui_host}:{ui_port} unless `ui=False`.
 
     `notify` hooks are called as `hook(message, info)` when a run reaches a pause
     step (send a chat message, an e-mail, ...). Does nothing but keep the hooks
     when the deck is being loaded by `ivorygrpc serve`, which serves it itself.
     """
     from ivorygrpc.config import ServerConfig
-    from ivorygrpc.runtime import configure_logging, loading_deck, register_notify, serve
+    from ivorygrpc.runtime import (
+        browser_ui,
+        configure_logging,
+        loading_deck,
+        register_notify,
+        serve,
+    )
 
     hooks = tuple(notify)
     if loading_deck():
@@ -70,6 +78,8 @@ def run(module_name: str, *, host: str = "127.0.0.1", port: int = 50051,
                           tls_cert=path(tls_cert), tls_key=path(tls_key),
                           tls_client_ca=path(tls_client_ca), insecure=insecure, notify=hooks)
     try:
-        asyncio.run(serve(config))
+        companion = browser_ui(server_host=host, ui_host=ui_host, ui_port=ui_port,
+                               data_dir=Path(data_dir), tls=tls_cert is not None) if ui else None
+        asyncio.run(serve(config, companion=companion))
     except KeyboardInterrupt:
         pass

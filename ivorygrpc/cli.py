@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -71,24 +71,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _browser_ui(args: argparse.Namespace) -> Companion | None:
     """The browser UI next to the server (connecting over loopback), unless turned off."""
+    from ivorygrpc.runtime import browser_ui
+
     if args.no_ui:
         return None
-    if args.tls_cert is not None:
-        logger.warning("browser UI not started next to a TLS server: run it with "
-                       "`ivorygrpc ui --server HOST:PORT --ca-file CA.pem`")
-        return None
-    host = "127.0.0.1" if args.host in {"0.0.0.0", "", "::"} else args.host
-    host = f"[{host}]" if ":" in host else host
-
-    @contextlib.asynccontextmanager
-    async def browser_ui(port: int) -> AsyncIterator[str]:
-        from ivorygrpc_ui.main import serving  # lazy: --no-ui never loads NiceGUI
-
-        async with serving(f"{host}:{port}", host=args.ui_host, port=args.ui_port,
-                           storage_dir=args.data_dir / "ui") as url:
-            logger.info("ivorygrpc browser UI on %s", url)
-            yield url
-    return browser_ui
+    return browser_ui(server_host=args.host, ui_host=args.ui_host, ui_port=args.ui_port,
+                      data_dir=args.data_dir, tls=args.tls_cert is not None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,7 +9,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -67,6 +67,30 @@ def load_deck(path: Path) -> ModuleType:
 
 # Runs next to the server while it serves, given the bound port (the CLI's browser UI).
 Companion = Callable[[int], contextlib.AbstractAsyncContextManager[object]]
+
+
+def browser_ui(*, server_host: str, ui_host: str = "127.0.0.1", ui_port: int = 8000,
+               data_dir: Path, tls: bool = False) -> Companion | None:
+    """The browser UI as a companion of the server (a gRPC client over loopback).
+
+    None for a TLS server: the UI then runs alone with `ivorygrpc ui --ca-file`.
+    """
+    if tls:
+        logger.warning("browser UI not started next to a TLS server: run it with "
+                       "`ivorygrpc ui --server HOST:PORT --ca-file CA.pem`")
+        return None
+    host = "127.0.0.1" if server_host in {"0.0.0.0", "", "::"} else server_host
+    host = f"[{host}]" if ":" in host else host
+
+    @contextlib.asynccontextmanager
+    async def companion(port: int) -> AsyncIterator[str]:
+        from ivorygrpc_ui.main import serving  # lazy: without the UI NiceGUI never loads
+
+        async with serving(f"{host}:{port}", host=ui_host, port=ui_port,
+                           storage_dir=data_dir / "ui") as url:
+            logger.info("ivorygrpc browser UI on %s", url)
+            yield url
+    return companion
 
 
 async def serve(config: ServerConfig, companion: Companion | None = None) -> None:

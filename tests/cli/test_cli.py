@@ -7,10 +7,12 @@ import json
 import os
 import re
 import signal
+import socket
 import sys
 import textwrap
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.fixtures.server import ADMIN_PASSWORD, EXAMPLE_DECK
@@ -20,7 +22,9 @@ SERVING = re.compile(r"serving deck '(\w+)' on 127\.0\.0\.1:(\d+)")
 
 
 async def _start(*argv: str, cwd: Path) -> tuple[asyncio.subprocess.Process, int, list[str]]:
-    env = {**os.environ, "IVORYGRPC_ADMIN_PASSWORD": ADMIN_PASSWORD}
+    # Without PYTEST_CURRENT_TEST: NiceGUI's ui.run behaves differently under pytest.
+    env = {key: value for key, value in os.environ.items() if key != "PYTEST_CURRENT_TEST"}
+    env["IVORYGRPC_ADMIN_PASSWORD"] = ADMIN_PASSWORD
     process = await asyncio.create_subprocess_exec(*argv, cwd=cwd, env=env,
                                                    stdout=asyncio.subprocess.PIPE,
                                                    stderr=asyncio.subprocess.STDOUT)
@@ -57,7 +61,14 @@ async def test_serve_lists_services_and_stops_cleanly_on_sigterm(tmp_path: Path)
     assert code == 0
 
 
-async def test_run_in_the_deck_file_serves_it(tmp_path: Path) -> None:
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_run_in_the_deck_file_serves_it_with_the_browser_ui(tmp_path: Path) -> None:
+    ui_port = _free_port()
     deck = tmp_path / "tiny_deck.py"
     deck.write_text(textwrap.dedent(f'''
         import ivorygrpc
@@ -70,12 +81,24 @@ async def test_run_in_the_deck_file_serves_it(tmp_path: Path) -> None:
         stirrer = Stirrer()
 
         if __name__ == "__main__":
-            ivorygrpc.run(__name__, port=0, data_dir={str(tmp_path / "data")!r})
+            ivorygrpc.run(__name__, port=0, data_dir={str(tmp_path / "data")!r},
+                          ui_port={ui_port})
     '''))
     process, port, _ = await _start(sys.executable, str(deck), cwd=tmp_path)
     try:
         listed = await run(grpcurl(), "-plaintext", f"127.0.0.1:{port}", "list")
         assert "ivorygrpc.deck.stirrer.v1.StirrerService" in listed.stdout
+        async with httpx.AsyncClient() as client:
+            for _ in range(300):
+                try:
+                    page = await client.get(f"http://127.0.0.1:{ui_port}/login")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+            else:
+                pytest.fail("the browser UI never answered")
+        assert page.status_code == 200
+        assert "Sign in to the lab deck" in page.text
     finally:
         code = await _stop(process)
     assert code == 0
