@@ -229,13 +229,22 @@ class EventLog:
         batches in the same group are not affected). Cancelling the caller does
         not withdraw the batch: it is written anyway.
         """
+        return await self.submit(ops)
+
+    def submit(self, ops: Sequence[RunOp]) -> asyncio.Future[list[EventRecord]]:
+        """Queue `ops` like `write` and return the future `write` awaits.
+
+        The order of batches is the order of `submit` calls, so a caller may decide
+        an order under its own lock, submit, and await the commit after releasing
+        the lock: concurrent callers then share one transaction.
+        """
         if self._closing:
             raise EventLogClosed("the event log is closed")
         batch = _Batch(list(ops), asyncio.get_running_loop().create_future())
         self._pending.append(batch)
         if self._wakeup is not None:
             self._wakeup.set()
-        return await batch.future
+        return batch.future
 
     def post(self, ops: Sequence[RunOp]) -> None:
         """Queue `ops` like `write`, without waiting for the commit.

@@ -11,6 +11,7 @@ operator decides what happens next.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import uuid
 from collections.abc import Callable, Mapping
@@ -75,6 +76,12 @@ class Executor:
         self.queue_paused = False
         self._queue: list[str] = []
         self._positions: dict[str, int] = {}
+        self._tail = 0  # at least the highest queue position ever given out
+        # Queued runs whose record is known in memory (made here, not loaded at start):
+        # an edit answers with the changed copy instead of reading the run back.
+        self._records: dict[str, RunRecord] = {}
+        # Created runs whose insert is submitted but not yet committed: not started yet.
+        self._uncommitted: set[str] = set()
         self._edit = asyncio.Lock()
         self._current: tuple[str, RunControl, asyncio.Task[None]] | None = None
         self._active = ""  # the run that holds the deck: set at its start, cleared at its end
@@ -99,6 +106,7 @@ class Executor:
         queued = await asyncio.to_thread(self.store.runs.queued)
         self._queue = [run_id for run_id, _ in queued]
         self._positions = dict(queued)
+        self._tail = max(self._positions.values(), default=0)
         if self._queue:
             self.queue_paused = True
             ops.append(self._queue_event("paused", ""))
@@ -176,8 +184,11 @@ class Executor:
                                            mode, batch_size, self._lookup, source=self._source)
         run_id = uuid.uuid4().hex
         now = utc_now()
+        # The place in the queue is taken and the insert submitted under the lock (no
+        # await), so runs queue in submission order; the commit is awaited outside it,
+        # shared with concurrent edits. The run starts only once its insert is committed.
         async with self._edit:
-            position = max(self._positions.values(), default=0) + GAP
+            position = self._tail = self._tail + GAP
             insert = InsertRun(
                 id=run_id, display_name=display_name or workflow, workflow=workflow,
                 workflow_version=record.version, submitter=submitter, request_id=request_id,
@@ -186,21 +197,34 @@ class Executor:
                       **({"campaign": campaign} if campaign else {})}, position=position,
                 progress={"iterations": campaign.get("iterations", len(plan.iterations))},
                 created_at=now)
-            try:
-                await self.log.write([insert, AppendEvent(run_id, "state_changed", {
-                    "state": "RUN_STATE_QUEUED", "previous": "RUN_STATE_UNSPECIFIED"}, now)])
-            except AlreadyExists:
-                found = await asyncio.to_thread(self.store.runs.find_by_request_id,
-                                                submitter, request_id)
-                if found is None:
-                    raise
-                return found
+            committed = self.log.submit([insert, AppendEvent(run_id, "state_changed", {
+                "state": "RUN_STATE_QUEUED", "previous": "RUN_STATE_UNSPECIFIED"}, now)])
             self._queue.append(run_id)
             self._positions[run_id] = position
+            self._uncommitted.add(run_id)
+        try:
+            await committed
+        except BaseException as exc:
+            self._uncommitted.discard(run_id)
+            if self._positions.pop(run_id, None) is not None:
+                self._queue.remove(run_id)
+                self._start_next()  # it may have held up the runs behind it
+            if not isinstance(exc, AlreadyExists):
+                raise
+            found = await asyncio.to_thread(self.store.runs.find_by_request_id,
+                                            submitter, request_id)
+            if found is None:
+                raise
+            return found
+        self._uncommitted.discard(run_id)
+        run = _queued_record(insert)
         if campaign and self.campaigns is not None:  # visible in GetCampaign while queued
-            await self.campaigns.created(await self.get(run_id), campaign)
+            await self.campaigns.created(run, campaign)
+            run = await self.get(run_id)
+        elif run_id in self._positions:
+            self._records[run_id] = run
         self._start_next()
-        return await self.get(run_id)
+        return run
 
     def _lookup(self, name: str, version: int | None) -> Mapping[str, Any] | None:
         record = self.store.workflows.get(name, version)
@@ -255,8 +279,9 @@ class Executor:
             order.insert(index, run_id)
             ops = self._reposition(order, index)
             self._queue = order
-            await self.log.write([*ops, self._queue_event("moved", run_id)])
-        return await self.get(run_id)
+            committed = self.log.submit([*ops, self._queue_event("moved", run_id)])
+        await committed
+        return await self._edited(run_id)
 
     def _reposition(self, order: list[str], index: int) -> list[RunOp]:
         run_id = order[index]
@@ -273,8 +298,10 @@ class Executor:
             position = (low + high) // 2
         else:  # no room left between neighbours: renumber the whole queue
             self._positions = {r: (i + 1) * GAP for i, r in enumerate(order)}
+            self._tail = max(self._tail, len(order) * GAP)
             return [UpdateRun(r, {"position": p}) for r, p in self._positions.items()]
         self._positions[run_id] = position
+        self._tail = max(self._tail, position)
         return [UpdateRun(run_id, {"position": position})]
 
     async def rename_run(self, run_id: str, display_name: str) -> RunRecord:
@@ -282,9 +309,10 @@ class Executor:
         _check_name(display_name, "display_name")
         async with self._edit:
             await self._require_queued(run_id)
-            await self.log.write([UpdateRun(run_id, {"display_name": display_name}),
-                                  self._queue_event("renamed", run_id)])
-        return await self.get(run_id)
+            committed = self.log.submit([UpdateRun(run_id, {"display_name": display_name}),
+                                         self._queue_event("renamed", run_id)])
+        await committed
+        return await self._edited(run_id, display_name=display_name)
 
     async def cancel_run(self, run_id: str) -> RunRecord:
         """Remove a queued run from the queue."""
@@ -293,20 +321,37 @@ class Executor:
             # Out of the queue before the write: the run ending now must not start it.
             position = self._positions.pop(run_id)
             self._queue.remove(run_id)
+            record = self._records.pop(run_id, None)
             now = utc_now()
-            try:
-                await self.log.write([
-                    UpdateRun(run_id, {"state": "cancelled", "position": None,
-                                       "finished_at": now}),
-                    AppendEvent(run_id, "state_changed", {"state": "RUN_STATE_CANCELLED",
-                                                          "previous": "RUN_STATE_QUEUED"}, now)])
-            except BaseException:  # not cancelled after all: back to its place
-                index = next((i for i, r in enumerate(self._queue)
-                              if self._positions.get(r, 0) > position), len(self._queue))
-                self._queue.insert(index, run_id)
-                self._positions[run_id] = position
-                raise
-        return await self.get(run_id)
+            committed = self.log.submit([
+                UpdateRun(run_id, {"state": "cancelled", "position": None,
+                                   "finished_at": now}),
+                AppendEvent(run_id, "state_changed", {"state": "RUN_STATE_CANCELLED",
+                                                      "previous": "RUN_STATE_QUEUED"}, now)])
+        try:
+            await committed
+        except BaseException:  # not cancelled after all: back to its place
+            index = next((i for i, r in enumerate(self._queue)
+                          if self._positions.get(r, 0) > position), len(self._queue))
+            self._queue.insert(index, run_id)
+            self._positions[run_id] = position
+            if record is not None:
+                self._records[run_id] = record
+            raise
+        if record is None:
+            return await self.get(run_id)
+        return dataclasses.replace(record, state="cancelled", position=None, finished_at=now)
+
+    async def _edited(self, run_id: str, **changes: Any) -> RunRecord:
+        """The queued run after a committed edit: its known record changed in memory, with
+        its current place, else read back (runs queued before this start, or no longer
+        queued)."""
+        record = self._records.get(run_id)
+        position = self._positions.get(run_id)
+        if record is None or position is None:
+            return await self.get(run_id)
+        record = self._records[run_id] = dataclasses.replace(record, **changes)
+        return dataclasses.replace(record, position=position)
 
     async def delete_run(self, run_id: str) -> None:
         """Delete a finished run with its record and events."""
@@ -422,8 +467,11 @@ class Executor:
     def _start_next(self) -> None:
         if self._current is not None or self.queue_paused or not self._queue or self._closed:
             return
+        if self._queue[0] in self._uncommitted:
+            return  # its creator starts it once the insert is committed
         run_id = self._queue.pop(0)
         self._positions.pop(run_id, None)
+        self._records.pop(run_id, None)
         control = RunControl()
         task = asyncio.get_running_loop().create_task(self._drive(run_id, control),
                                                       name=f"run-{run_id}")
@@ -498,6 +546,17 @@ def _check_name(name: str, field: str, *, allow_empty: bool = False) -> None:
     if not 1 <= len(name) <= MAX_NAME or not name.isprintable():
         raise InvalidArguments([FieldViolation(
             field, f"must be 1 to {MAX_NAME} printable characters")])
+
+
+def _queued_record(insert: InsertRun) -> RunRecord:
+    """The run as `insert` stores it (what reading it back would give)."""
+    return RunRecord(
+        id=insert.id, display_name=insert.display_name, workflow=insert.workflow,
+        workflow_version=insert.workflow_version, submitter=insert.submitter,
+        request_id=insert.request_id, mode=insert.mode, batch_size=insert.batch_size,
+        options=insert.options, state="queued", position=insert.position, pause=None,
+        progress=insert.progress, error=None, created_at=insert.created_at, started_at=None,
+        finished_at=None)
 
 
 def _mode_json(mode: Mode | CampaignMode) -> dict[str, Any]:

@@ -51,7 +51,7 @@ def test_restart_imports_none_of_the_heavy_libraries(tmp_path: Path) -> None:
     assert _start(tmp_path / "data") == []
 
 
-def test_a_campaign_session_imports_optuna_on_first_use() -> None:
+def test_describing_the_optuna_adapter_does_not_import_optuna() -> None:
     code = ("import sys; from ivorygrpc.optimize.registry import Registry; "
             "r = Registry.installed(); r.get('optuna').describe(); "
             "print('optuna' in sys.modules)")

@@ -30,6 +30,7 @@ from nicegui.storage import Storage
 
 from ivorygrpc_ui import settings, state
 from ivorygrpc_ui.client.connection import ServerTarget
+from ivorygrpc_ui.disconnects import DroppedClients
 
 __all__ = ["PAGES", "create_app", "run", "serving"]
 
@@ -55,6 +56,7 @@ def create_app(server_address: str, *, tls: bool = False,
         return RedirectResponse("/instruments")
 
     app.on_shutdown(state.close_hubs)
+    app.add_middleware(DroppedClients)
 
 
 def _storage(storage_dir: Path) -> str:
