@@ -98,6 +98,7 @@ class SyncClient:
     logout = _blocking(Client.logout)
     current_user = _blocking(Client.current_user)
     change_password = _blocking(Client.change_password)
+    reset_password = _blocking(Client.reset_password)
 
     list_instruments = _blocking(Client.list_instruments)
     get_instrument = _blocking(Client.get_instrument)

@@ -20,6 +20,8 @@ class Dispatcher:
     def __init__(self, targets: Mapping[tuple[str, str], Callable[..., Any]],
                  max_threads: int | None = None) -> None:
         self._targets = dict(targets)
+        self._blocking = {key: not inspect.iscoroutinefunction(target)
+                          for key, target in self._targets.items()}
         instruments = {name for name, _ in self._targets}
         self._locks: dict[str, asyncio.Lock] = {}
         self._executor = ThreadPoolExecutor(
@@ -43,7 +45,7 @@ class Dispatcher:
         """Run one operation, waiting for earlier calls to the same instrument."""
         target = self._targets[(instrument, operation)]
         async with self.lock(instrument):
-            if inspect.iscoroutinefunction(target):
+            if not self._blocking[(instrument, operation)]:
                 return await target(*args, **kwargs)
             result = await self._in_thread(functools.partial(target, *args, **kwargs))
             if inspect.isawaitable(result):
@@ -52,7 +54,7 @@ class Dispatcher:
 
     def blocking(self, instrument: str, operation: str) -> bool:
         """True when the operation runs in a worker thread (it is not `async def`)."""
-        return not inspect.iscoroutinefunction(self._targets[(instrument, operation)])
+        return self._blocking[(instrument, operation)]
 
     async def call_blocking(self, instrument: str, operation: str, args: tuple[Any, ...],
                             kwargs: Mapping[str, Any],

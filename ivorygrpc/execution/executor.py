@@ -54,6 +54,7 @@ from ivorygrpc.store.records import (
     RunOp,
     RunRecord,
     UpdateRun,
+    WorkflowRecord,
 )
 
 logger = logging.getLogger(__name__)
@@ -167,21 +168,18 @@ class Executor:
     async def _create(self, workflow: str, version: int | None, display_name: str,
                       mode: Mode | CampaignMode, batch_size: int, options: Mapping[str, bool],
                       request_id: str, submitter: str) -> RunRecord:
-        record = await asyncio.to_thread(self.store.workflows.get, workflow, version)
-        if record is None:
-            what = workflow if version is None else f"{workflow} version {version}"
-            raise NotFound("workflow", what, reason="WORKFLOW_NOT_FOUND")
         campaign: dict[str, Any] = {}
         if isinstance(mode, CampaignMode):
             if self.campaigns is None:
                 raise Unimplemented("this server has no optimizer campaigns",
                                     reason="CAMPAIGN_NOT_AVAILABLE")
+            record = await asyncio.to_thread(self._workflow, workflow, version)
             plan, mode, campaign = await asyncio.to_thread(
                 self.campaigns.plan, workflow, record.body, mode, batch_size, self._lookup,
                 self._source)
-        else:
-            plan = await asyncio.to_thread(plan_run, workflow, record.body, self.deps.deck,
-                                           mode, batch_size, self._lookup, source=self._source)
+        else:  # one thread hop for the read and the plan
+            record, plan = await asyncio.to_thread(self._plan, workflow, version, mode,
+                                                   batch_size)
         run_id = uuid.uuid4().hex
         now = utc_now()
         # The place in the queue is taken and the insert submitted under the lock (no
@@ -225,6 +223,19 @@ class Executor:
             self._records[run_id] = run
         self._start_next()
         return run
+
+    def _workflow(self, name: str, version: int | None) -> WorkflowRecord:
+        record = self.store.workflows.get(name, version)
+        if record is None:
+            what = name if version is None else f"{name} version {version}"
+            raise NotFound("workflow", what, reason="WORKFLOW_NOT_FOUND")
+        return record
+
+    def _plan(self, name: str, version: int | None, mode: Mode,
+              batch_size: int) -> tuple[WorkflowRecord, RunPlan]:
+        record = self._workflow(name, version)
+        return record, plan_run(name, record.body, self.deps.deck, mode, batch_size,
+                                self._lookup, source=self._source)
 
     def _lookup(self, name: str, version: int | None) -> Mapping[str, Any] | None:
         record = self.store.workflows.get(name, version)

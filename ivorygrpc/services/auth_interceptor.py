@@ -28,6 +28,7 @@ _FACTORIES: dict[str, Callable[..., Handler]] = {
     "stream_unary": grpc.stream_unary_rpc_method_handler,
     "stream_stream": grpc.stream_stream_rpc_method_handler,
 }
+GUARDED_CACHE = 4096  # (handler, identity) pairs kept; cleared when full
 
 
 def bearer_token(metadata: Any) -> str | None:
@@ -46,6 +47,10 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
 
     def __init__(self, accounts: Accounts) -> None:
         self._accounts = accounts
+        # Wrapping a handler costs a few percent of a short call, so each wrapper is made
+        # once per handler and identity. Only a call that authenticated as `identity` gets
+        # its wrapper: a revoked token never reaches the lookup.
+        self._wrapped: dict[tuple[int, Identity | None], tuple[Handler, Handler]] = {}
 
     async def intercept_service(
         self, continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Handler | None]],
@@ -63,7 +68,18 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
                                                  handler_call_details.invocation_metadata)
             except IvorygrpcError as exc:
                 return _replace(handler, _rejecting(handler, exc), handler.request_deserializer)
-        return _guarded(handler, identity)
+        return self._guard(handler, identity)
+
+    def _guard(self, handler: Handler, identity: Identity | None) -> Handler:
+        key = (id(handler), identity)
+        found = self._wrapped.get(key)
+        if found is not None and found[0] is handler:  # `is`: an id may be reused
+            return found[1]
+        guarded = _guarded(handler, identity)
+        if len(self._wrapped) >= GUARDED_CACHE:
+            self._wrapped.clear()
+        self._wrapped[key] = (handler, guarded)
+        return guarded
 
     async def _authorise(self, method: str, needed: Role, metadata: Any) -> Identity:
         identity = await self._accounts.authenticate(bearer_token(metadata))

@@ -1,15 +1,18 @@
 """Runs and run events <-> `ivorygrpc.v1` messages.
 
 Stored payloads are already the JSON form of their messages (proto field
-names, enum names), so conversion is `json_format.ParseDict`.
+names, enum names), so conversion is `json_format.ParseDict`; step events (two
+per step, streamed to every watcher) take a direct path that gives the same
+message without json_format's per-field Python work.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from google.protobuf import json_format, message
+from google.protobuf import json_format, message, struct_pb2
 
 from ivorygrpc.errors import FieldViolation, InvalidArguments
 from ivorygrpc.execution.campaign_run import CampaignMode
@@ -69,8 +72,84 @@ def event_message(event: EventRecord) -> run_pb2.RunEvent:
     """The `RunEvent` message of a stored event."""
     msg = run_pb2.RunEvent(sequence=event.sequence, run_id=event.run_id)
     msg.time.CopyFrom(timestamp(event.time))
-    _parse(event.payload, getattr(msg, event.kind))
+    target = getattr(msg, event.kind)
+    if event.kind in _STEP_KINDS:
+        _step_event(event.payload, target)
+    else:
+        _parse(event.payload, target)
     return msg
+
+
+_STEP_KINDS = frozenset({"step_started", "step_finished"})
+_STEP_SCALARS = frozenset({"step_id", "kind", "title", "iteration", "sample", "attempt"})
+_STEP_FIELDS = _STEP_SCALARS | {"phase", "arguments", "output", "duration", "error", "skipped"}
+_PHASES: dict[str, run_pb2.RunPhase] = dict(run_pb2.RunPhase.items())  # type: ignore[arg-type]
+
+
+def _step_event(data: Mapping[str, Any], target: run_pb2.StepEvent) -> None:
+    """`_parse(data, target)` for a `StepEvent`; anything unusual takes `_parse` itself."""
+    try:
+        if not data.keys() <= _STEP_FIELDS:
+            raise ValueError("unknown field")
+        for key in _STEP_SCALARS & data.keys():
+            value = data[key]
+            if type(value) not in (str, int) or (key in ("step_id", "kind", "title")) != (
+                    type(value) is str):
+                raise ValueError(key)
+            setattr(target, key, value)
+        if "phase" in data:
+            target.phase = _PHASES[data["phase"]]
+        if data.get("skipped") is not None:
+            if type(data["skipped"]) is not bool:
+                raise ValueError("skipped")
+            target.skipped = data["skipped"]
+        if data.get("arguments") is not None:
+            _check_plain(data["arguments"])
+            target.arguments.SetInParent()  # present also when empty, as ParseDict does
+            target.arguments.update(data["arguments"])
+        if "output" in data:
+            _check_plain(data["output"])
+            _set_value(target.output, data["output"])
+        if data.get("duration") is not None:
+            target.duration.FromJsonString(data["duration"])
+        if data.get("error") is not None:
+            _parse(data["error"], target.error)
+    except (TypeError, ValueError, KeyError, AttributeError, json_format.ParseError):
+        target.Clear()
+        _parse(data, target)
+
+
+def _check_plain(value: Any) -> None:
+    """Only what json_format puts into a `Value`: finite numbers, text, bool, None, lists and
+    objects with text keys (ValueError otherwise)."""
+    kind = type(value)
+    if kind is float and not math.isfinite(value):
+        raise ValueError("not finite")
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                raise ValueError("key")
+            _check_plain(item)
+    elif kind is list:
+        for item in value:
+            _check_plain(item)
+    elif kind not in (str, int, float, bool, type(None)):
+        raise ValueError("type")
+
+
+def _set_value(target: struct_pb2.Value, value: Any) -> None:
+    if value is None:
+        target.null_value = struct_pb2.NULL_VALUE
+    elif isinstance(value, bool):
+        target.bool_value = value
+    elif isinstance(value, int | float):
+        target.number_value = value
+    elif isinstance(value, str):
+        target.string_value = value
+    elif isinstance(value, dict):
+        target.struct_value.update(value)
+    else:
+        target.list_value.extend(value)
 
 
 def heartbeat_message(sequence: int) -> run_pb2.RunEvent:

@@ -64,7 +64,7 @@ class E2eServer:
     grpc_target: str
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def e2e_server() -> Iterator[E2eServer]:
     """A freshly started server with the browser UI."""
     with tempfile.TemporaryDirectory(prefix="ivorygrpc-e2e-") as folder:
@@ -88,13 +88,13 @@ def e2e_server() -> Iterator[E2eServer]:
                 process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def ui_url(e2e_server: E2eServer) -> str:
     """The browser UI of the session's server."""
     return e2e_server.url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     """Headless Debian Chromium."""
     executable = require("chromium", CHROMIUM)
