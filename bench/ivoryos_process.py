@@ -50,13 +50,7 @@ class Ivoryos:
         return common.rss_mb(self.process.pid)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        common.stop_process(self.process)
 
     def client(self, command: str, *options: str, timeout: float = 900) -> dict[str, float]:
         """Run `ivoryos_client.py command --port ... options` and return its JSON."""

@@ -10,7 +10,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ivorygrpc.config import ServerConfig
 from ivorygrpc.errors import DeckError
@@ -44,20 +44,16 @@ def _parser() -> argparse.ArgumentParser:
                        help="allow plaintext on a non-loopback address")
 
     browser = commands.add_parser("ui", help="serve the browser UI for a running server")
-    browser.add_argument("--server", required=True, help="the gRPC server, HOST:PORT")
+    _client_arguments(browser)
     browser.add_argument("--host", default="127.0.0.1", help="bind address (default loopback)")
     browser.add_argument("--port", type=int, default=8000)
     browser.add_argument("--data-dir", type=Path, default=Path("ivorygrpc_ui_data"),
                          help="where the UI keeps logins (a private folder)")
-    browser.add_argument("--tls", action="store_true", help="connect to the server with TLS")
-    browser.add_argument("--ca-file", type=Path, help="PEM CA bundle for TLS")
 
     agent = commands.add_parser(
         "mcp", help="serve a running server's operations to AI agents (MCP over stdio); "
                     "credentials from IVORYGRPC_TOKEN or IVORYGRPC_USERNAME/IVORYGRPC_PASSWORD")
-    agent.add_argument("--server", required=True, help="the gRPC server, HOST:PORT")
-    agent.add_argument("--tls", action="store_true", help="connect with TLS")
-    agent.add_argument("--ca-file", type=Path, help="PEM CA bundle for TLS")
+    _client_arguments(agent)
 
     protos = commands.add_parser("protos", help="schema files")
     protos_commands = protos.add_subparsers(dest="protos_command", required=True)
@@ -67,6 +63,19 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--data-dir", type=Path, default=Path("ivorygrpc_data"),
                         help="where the field-number lock file lives (same as the server's)")
     return parser
+
+
+def _client_arguments(command: argparse.ArgumentParser) -> None:
+    """The options of a command that connects to a running server (`ui`, `mcp`)."""
+    command.add_argument("--server", required=True, help="the gRPC server, HOST:PORT")
+    command.add_argument("--tls", action="store_true", help="connect to the server with TLS")
+    command.add_argument("--ca-file", type=Path, help="PEM CA bundle for TLS")
+
+
+def _client_tls(args: argparse.Namespace) -> dict[str, Any]:
+    """`tls` and `root_certificates` for a client command (`--ca-file` implies TLS)."""
+    return {"tls": args.tls or args.ca_file is not None,
+            "root_certificates": args.ca_file.read_bytes() if args.ca_file else None}
 
 
 def _browser_ui(args: argparse.Namespace) -> Companion | None:
@@ -90,15 +99,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it stops
             run_ui(args.server, host=args.host, port=args.port, storage_dir=args.data_dir,
-                   tls=args.tls or args.ca_file is not None,
-                   root_certificates=args.ca_file.read_bytes() if args.ca_file else None)
+                   **_client_tls(args))
         return 0
     if args.command == "mcp":
         from ivorygrpc.client.mcp_server import serve_stdio  # lazy: needs the `mcp` extra
 
         with contextlib.suppress(KeyboardInterrupt):
-            serve_stdio(args.server, tls=args.tls or args.ca_file is not None,
-                        root_certificates=args.ca_file.read_bytes() if args.ca_file else None)
+            serve_stdio(args.server, **_client_tls(args))
         return 0
     try:
         if args.command == "serve" and (args.deck is None) == (args.schema is None):

@@ -12,7 +12,6 @@ import asyncio
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from google.protobuf import message
@@ -141,38 +140,39 @@ class DirectControl:
 
         if self.dispatcher.blocking(inst, op):
             # One worker-thread hop for the start record, the call and the outcome record.
-            def job(invoke: Callable[[], Any]) -> _Started | tuple[T, CallRecord]:
+            def job(invoke: Callable[[], Any]) -> (
+                    CallRecord | tuple[T, CallRecord] | Awaitable[tuple[T, CallRecord]]):
                 record, created = start()
                 if not created:
-                    return _Started(record, created=False)
+                    return record  # replayed below
                 try:
                     result = invoke()
                 except Exception as exc:
                     return self._conclude(codec, record, shape, error=exc)
                 if inspect.isawaitable(result):  # a sync method returned an awaitable:
-                    return _Started(record, created=True, pending=result)  # awaited below
+                    return self._await_outcome(codec, record, shape, result)  # under the lock
                 return self._conclude(codec, record, shape, result=result)
 
-            outcome = await self.dispatcher.call_blocking(inst, op, bound.args, bound.kwargs,
-                                                          job)
-            if not isinstance(outcome, _Started):
+            outcome: CallRecord | tuple[T, CallRecord] = await self.dispatcher.call_blocking(
+                inst, op, bound.args, bound.kwargs, job)
+            if not isinstance(outcome, CallRecord):
                 return outcome
-            started = outcome
-        else:
-            record, created = await asyncio.to_thread(start)
-            started = _Started(record, created)
-        if not started.created:
-            return self._replay(started.record, inst, op, replay), started.record
+            return self._replay(outcome, inst, op, replay), outcome
+        record, created = await asyncio.to_thread(start)
+        if not created:
+            return self._replay(record, inst, op, replay), record
+        return await self._await_outcome(
+            codec, record, shape, self.dispatcher.call(inst, op, bound.args, bound.kwargs))
+
+    async def _await_outcome(self, codec: OperationCodec, record: CallRecord,
+                             shape: Callable[[Any], T],
+                             result: Awaitable[Any]) -> tuple[T, CallRecord]:
+        """Await the instrument's `result` and record the outcome (in a worker thread)."""
         try:
-            if started.pending is not None:
-                result = await started.pending
-            else:
-                result = await self.dispatcher.call(inst, op, bound.args, bound.kwargs)
+            value = await result
         except Exception as exc:
-            return await asyncio.to_thread(self._conclude, codec, started.record, shape,
-                                           error=exc)
-        return await asyncio.to_thread(self._conclude, codec, started.record, shape,
-                                       result=result)
+            return await asyncio.to_thread(self._conclude, codec, record, shape, error=exc)
+        return await asyncio.to_thread(self._conclude, codec, record, shape, result=value)
 
     def _conclude(self, codec: OperationCodec, record: CallRecord, shape: Callable[[Any], T], *,
                   result: Any = None, error: Exception | None = None) -> tuple[T, CallRecord]:
@@ -210,15 +210,6 @@ class DirectControl:
             return replay(record.output)
         except ResultMismatch as exc:
             raise InstrumentResultInvalid(str(exc), metadata={"call_id": record.id}) from exc
-
-
-@dataclass
-class _Started:
-    """A start record, whether this attempt created it, and a result still to await."""
-
-    record: CallRecord
-    created: bool
-    pending: Awaitable[Any] | None = None
 
 
 def _retrieve(task: asyncio.Future[Any]) -> None:

@@ -151,7 +151,7 @@ async def _assemble(config: ServerConfig, deck: Deck, schema: Schema,
                                                notify=config.notify),
                         CampaignRuns(campaigns, store, deck.spec))
     await executor.start()
-    abandoned = store.campaigns.fail_abandoned(ACTIVE_RUN_STATES)
+    abandoned = await asyncio.to_thread(store.campaigns.fail_abandoned, ACTIVE_RUN_STATES)
     if abandoned:
         logger.warning("%d campaign trials of interrupted runs are marked failed", abandoned)
     control.busy = lambda: executor.busy

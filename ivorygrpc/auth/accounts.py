@@ -152,22 +152,22 @@ class Accounts:
         if not await asyncio.to_thread(verify_password, user.password_hash, old):
             await asyncio.sleep(self.settings.failure_delay_s)
             raise PermissionDenied("old_password is wrong", reason="WRONG_PASSWORD")
-        new_hash = await asyncio.to_thread(hash_password, new)
-        await asyncio.to_thread(self.store.users.update, user.username, password_hash=new_hash)
-        self._forget(user.username)
-        await asyncio.to_thread(self.store.tokens.revoke_all, user.username, now=_now(),
-                                keep=identity.token_hash)
+        await self._set_password(user.username, new, keep=identity.token_hash)
         await self._audit(identity, "password_changed", user.username)
 
     async def reset_password(self, actor: Identity, username: str, new: str) -> None:
         """Set a user's password without the old one (admins); revokes all their tokens."""
         _check_password(new, "new_password")
         user = await self._user(username)
-        new_hash = await asyncio.to_thread(hash_password, new)
-        await asyncio.to_thread(self.store.users.update, user.username, password_hash=new_hash)
-        self._forget(user.username)
-        await asyncio.to_thread(self.store.tokens.revoke_all, user.username, now=_now())
+        await self._set_password(user.username, new)
         await self._audit(actor, "password_reset", user.username)
+
+    async def _set_password(self, username: str, new: str, keep: str | None = None) -> None:
+        """Store the new password's hash and revoke the user's tokens (but `keep`)."""
+        new_hash = await asyncio.to_thread(hash_password, new)
+        await asyncio.to_thread(self.store.users.update, username, password_hash=new_hash)
+        self._forget(username)
+        await asyncio.to_thread(self.store.tokens.revoke_all, username, now=_now(), keep=keep)
 
     async def create_user(self, actor: Identity, username: str, password: str,
                           role: Role | None) -> UserRecord:

@@ -137,17 +137,16 @@ def _result_class(types: DeckTypes, method: descriptor.MethodDescriptor) -> type
     if not names or names == ["result"] or all(_TUPLE_FIELD.match(n) for n in names):
         return None
     match = _RESULT_CLASS.search(types.schema.comment(method.output_type.full_name))
+    declared = match.group(1) if match and _IDENTIFIER.match(match.group(1)) else ""
     package = method.containing_service.file.package
-    if match and _IDENTIFIER.match(match.group(1)):
+    if declared:
         try:  # the record's own message (when it is also used elsewhere): one class for both
-            record = types.schema.pool.FindMessageTypeByName(f"{package}.{match.group(1)}")
+            record = types.schema.pool.FindMessageTypeByName(f"{package}.{declared}")
             if [f.name for f in record.fields] == names:
                 return types.record_class(record)
         except KeyError:
             pass
-    name = match.group(1) if match and _IDENTIFIER.match(match.group(1)) else (
-        f"{method.name}Result")
-    cls = collections.namedtuple(name, names)  # type: ignore[misc]
+    cls = collections.namedtuple(declared or f"{method.name}Result", names)  # type: ignore[misc]
     cls.__module__ = package
     cls.__annotations__ = {f.name: types.annotation(f, nullable=f.has_presence) for f in fields}
     return cls

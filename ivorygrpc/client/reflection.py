@@ -88,8 +88,9 @@ async def read_schema(channel: grpc.aio.Channel, *, metadata: Metadata = (),
                       timeout: float | None = 30) -> RemoteSchema:
     """Read every service's files through reflection (grpc.aio channel)."""
     async def exchange(method: str, requests: list[Any]) -> list[Any]:
-        call = channel.stream_stream(method, request_serializer=_serialize,
-                                     response_deserializer=pb.ServerReflectionResponse.FromString)
+        call = channel.stream_stream(
+            method, request_serializer=pb.ServerReflectionRequest.SerializeToString,
+            response_deserializer=pb.ServerReflectionResponse.FromString)
         return [reply async for reply in call(iter(requests), metadata=metadata,
                                               timeout=timeout)]
 
@@ -113,8 +114,9 @@ def read_schema_blocking(channel: grpc.Channel, *, metadata: Metadata = (),
                          timeout: float | None = 30) -> RemoteSchema:
     """Read every service's files through reflection (sync grpc channel)."""
     def exchange(method: str, requests: list[Any]) -> list[Any]:
-        call = channel.stream_stream(method, request_serializer=_serialize,
-                                     response_deserializer=pb.ServerReflectionResponse.FromString)
+        call = channel.stream_stream(
+            method, request_serializer=pb.ServerReflectionRequest.SerializeToString,
+            response_deserializer=pb.ServerReflectionResponse.FromString)
         return list(call(iter(requests), metadata=tuple(metadata), timeout=timeout))
 
     method = V1
@@ -131,11 +133,6 @@ def read_schema_blocking(channel: grpc.Channel, *, metadata: Metadata = (),
         _collect(exchange(method, requests), files)
         requests = [_file_by_name(name) for name in _missing(files)]
     return RemoteSchema(files, services)
-
-
-def _serialize(request: Any) -> bytes:
-    data: bytes = request.SerializeToString()
-    return data
 
 
 def _list_services() -> Any:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 
@@ -58,14 +58,18 @@ class Dispatcher:
 
     async def call_blocking(self, instrument: str, operation: str, args: tuple[Any, ...],
                             kwargs: Mapping[str, Any],
-                            job: Callable[[Callable[[], Any]], T]) -> T:
+                            job: Callable[[Callable[[], Any]], T | Awaitable[T]]) -> T:
         """Run `job(invoke)` in a worker thread while holding the instrument's lock;
         `invoke()` calls the (blocking) operation. Lets a caller do blocking work
-        right before and after the call without another thread hop."""
+        right before and after the call without another thread hop. An awaitable that
+        `job` returns is awaited under the lock too (as `call` does)."""
         target = self._targets[(instrument, operation)]
         async with self.lock(instrument):
-            return await self._in_thread(
+            outcome = await self._in_thread(
                 functools.partial(job, functools.partial(target, *args, **kwargs)))
+            if inspect.isawaitable(outcome):
+                return cast(T, await outcome)
+            return outcome
 
     async def _in_thread(self, job: Callable[[], T]) -> T:
         running = asyncio.get_running_loop().run_in_executor(self._executor, job)

@@ -22,9 +22,8 @@ from typing import Any
 
 import grpc
 from google.protobuf import descriptor_pb2, message
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 
+from ivorygrpc.client.errors import from_rpc_error
 from ivorygrpc.client.reflection import ReflectionError, read_schema_blocking
 from ivorygrpc.deck.decode import Invalid, from_message_field
 from ivorygrpc.deck.encode import ResultMismatch, set_field
@@ -186,7 +185,7 @@ class RemoteInstrument:
                 except ResultMismatch as exc:  # our own codec already converted it
                     raise RemoteInstrumentError(f"cannot forward {name}: {exc}") from None
             call = self._aio_channel().unary_unary(
-                method, request_serializer=_serialize,
+                method, request_serializer=request_cls.SerializeToString,
                 response_deserializer=response_cls.FromString)
             try:
                 response = await call(request, metadata=self._metadata(), timeout=self.deadline)
@@ -201,8 +200,7 @@ class RemoteInstrument:
     def _error(self, op: OperationSpec, exc: grpc.aio.AioRpcError) -> Exception:
         code = exc.code()
         where = f"{self.target} ({self.instrument}.{op.name})"
-        info = _error_info(exc)
-        reason = info.reason if info is not None else code.name
+        remote_error = from_rpc_error(exc)  # its reason is the code's name without ErrorInfo
         meta = {"target": self.target, "instrument": self.instrument, "method": op.name}
         if code is grpc.StatusCode.DEADLINE_EXCEEDED:
             return RemoteUnavailable(f"remote {where} did not answer within {self.deadline:g} s "
@@ -214,10 +212,10 @@ class RemoteInstrument:
                                      reason="REMOTE_UNAVAILABLE", metadata=meta)
         if code in _REFUSED:
             return RemoteRefused(f"remote {where} refused the call: {exc.details()}",
-                                 reason=f"REMOTE_{reason}", metadata=meta)
-        if info is not None and "exception_type" in info.metadata:
-            return RemoteInstrumentError(f"{info.metadata['exception_type']}: "
-                                         f"{info.metadata.get('exception_message', '')} "
+                                 reason=f"REMOTE_{remote_error.reason}", metadata=meta)
+        if "exception_type" in remote_error.metadata:
+            return RemoteInstrumentError(f"{remote_error.metadata['exception_type']}: "
+                                         f"{remote_error.metadata.get('exception_message', '')} "
                                          f"(on {where})")
         return RemoteInstrumentError(f"{code.name}: {exc.details()} (on {where})")
 
@@ -234,19 +232,6 @@ class RemoteInstrument:
         channel, self._channel = self._channel, None
         if channel is not None:
             await channel.close()
-
-
-def _serialize(request: message.Message) -> bytes:
-    return request.SerializeToString()
-
-
-def _error_info(exc: grpc.aio.AioRpcError) -> error_details_pb2.ErrorInfo | None:
-    status = rpc_status.from_call(exc)
-    for detail in status.details if status is not None else ():
-        info = error_details_pb2.ErrorInfo()
-        if detail.Unpack(info):
-            return info
-    return None
 
 
 def _result(op: OperationSpec, response: message.Message) -> Any:

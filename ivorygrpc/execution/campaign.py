@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import math
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -24,6 +24,7 @@ from ivorygrpc.optimize.results import best_trials, correlations, goal_reached
 from ivorygrpc.optimize.spec import (
     COMPLETED,
     FAILED,
+    FROM_EXISTING,
     FROM_OPTIMIZER,
     PENDING,
     CampaignSpec,
@@ -215,6 +216,15 @@ def measure(spec: CampaignSpec, trial: TrialRecord, result: Result,
                    completed_at=now)
 
 
+def existing_trials(spec: CampaignSpec,
+                    rows: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]],
+                    now: datetime) -> list[TrialRecord]:
+    """Existing-data rows (parameters, outputs) measured as trials."""
+    empty = TrialRecord(0, PENDING, FROM_EXISTING, {}, {}, {}, [], True, "", 0, 0, now)
+    return [measure(spec, replace(empty, parameters=dict(p)), Result(0, dict(o)), now)
+            for p, o in rows]
+
+
 def _domain(t: TrialRecord) -> Trial:
     return Trial(t.number, t.state, t.source, t.parameters, t.outputs, t.objective_values,
                  t.feasible, tuple(t.constraint_values), t.error, t.iteration, t.sample)
@@ -234,11 +244,3 @@ def trial_json(t: TrialRecord) -> dict[str, Any]:
 
 def _time(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
-
-
-def results_of(trials: Sequence[TrialRecord],
-               contexts: Sequence[Mapping[str, Any] | None]) -> list[Result]:
-    """Run samples -> results: the sample's variables, or None (failed) when it has none."""
-    return [Result(t.number, dict(c) if c is not None else None,
-                   "" if c is not None else "the sample did not run")
-            for t, c in zip(trials, contexts, strict=True)]

@@ -16,9 +16,9 @@ from ivorygrpc.deck.decode import Invalid, check_range, from_json
 from ivorygrpc.deck.jsonable import to_jsonable
 from ivorygrpc.deck.model import DeckSpec, Kind, ParamSpec
 from ivorygrpc.errors import FieldViolation
+from ivorygrpc.execution.plan import bounded_inputs
 from ivorygrpc.optimize.spec import FLOAT, INT, MINIMIZE, CampaignSpec, Objective, Parameter
 from ivorygrpc.workflow.parameters import Output, RunParameter, outputs, run_parameters
-from ivorygrpc.workflow.validate import iter_enabled_steps
 
 NUMBERS = (Kind.INT64, Kind.DOUBLE)
 _UNSPECIFIED = "NUMBER_TYPE_UNSPECIFIED"
@@ -165,21 +165,7 @@ def _default(parameter: RunParameter, bounds: Sequence[ParamSpec]) -> tuple[Para
 
 def _declared_bounds(body: Mapping[str, Any], deck: DeckSpec) -> dict[str, list[ParamSpec]]:
     """Parameter name -> the method parameters with bounds it is passed to."""
-    found: dict[str, list[ParamSpec]] = {}
-    for step in iter_enabled_steps(body.get("main") or []):
-        call = step.get("call")
-        if not isinstance(call, dict):
-            continue
-        inst = deck.instrument(str(call.get("instrument", "")))
-        op = inst.operation(str(call.get("method", ""))) if inst else None
-        specs = {p.name: p for p in op.params} if op else {}
-        for arg, value in (call.get("arguments") or {}).items():
-            spec = specs.get(arg)
-            if spec is not None and isinstance(value, dict) and "parameter" in value and any(
-                    b is not None for b in (spec.minimum, spec.maximum, spec.exclusive_minimum,
-                                            spec.exclusive_maximum)):
-                found.setdefault(str(value["parameter"]), []).append(spec)
-    return found
+    return {name: [spec for _, spec in fed] for name, fed in bounded_inputs(body, deck).items()}
 
 
 def _numeric_outputs(body: Mapping[str, Any], deck: DeckSpec) -> list[Output]:

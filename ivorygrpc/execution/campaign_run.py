@@ -19,14 +19,12 @@ from typing import Any
 from ivorygrpc.deck.jsonable import to_jsonable
 from ivorygrpc.deck.model import DeckSpec
 from ivorygrpc.errors import AlreadyExists, FieldViolation, InvalidArguments
-from ivorygrpc.execution.campaign import CampaignBook, Result, measure
+from ivorygrpc.execution.campaign import CampaignBook, Result, existing_trials
 from ivorygrpc.execution.campaign_plan import complete_spec, to_run_parameters
 from ivorygrpc.execution.plan import MAX_BATCH_SIZE, RunPlan, WorkflowSource, pin_workflow
 from ivorygrpc.execution.values import Sample
 from ivorygrpc.optimize.existing import ExistingData, existing_rows
 from ivorygrpc.optimize.spec import (
-    FROM_EXISTING,
-    PENDING,
     CampaignSpec,
     check_spec,
     objective_values,
@@ -127,10 +125,7 @@ class CampaignRuns:
         if existing is not None:
             return existing
         spec = CampaignSpec.from_json(campaign["spec"])
-        now = utc_now()
-        empty = TrialRecord(0, PENDING, FROM_EXISTING, {}, {}, {}, [], True, "", 0, 0, now)
-        trials = [measure(spec, replace(empty, parameters=dict(p)), Result(0, dict(o)), now)
-                  for p, o in campaign.get("existing") or []]
+        trials = existing_trials(spec, campaign.get("existing") or [], utc_now())
         try:
             return await self.book.create(spec=spec, display_name=run.display_name,
                                           creator=run.submitter, run_id=run.id,

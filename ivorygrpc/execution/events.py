@@ -254,13 +254,7 @@ class EventLog:
         end and awaits the next step's start, one commit for both. A failure is
         logged (there is no caller left to raise it to).
         """
-        if self._closing:
-            raise EventLogClosed("the event log is closed")
-        future = asyncio.get_running_loop().create_future()
-        future.add_done_callback(_log_failure)
-        self._pending.append(_Batch(list(ops), future))
-        if self._wakeup is not None:
-            self._wakeup.set()
+        self.submit(ops).add_done_callback(_log_failure)
 
     def subscribe(self, run_id: str | None = None,
                   capacity: int = DEFAULT_CAPACITY) -> Subscription:

@@ -189,7 +189,7 @@ def plan_run(name: str, body: Mapping[str, Any], deck: DeckSpec, mode: Mode, bat
     else:
         batch = batch_size
     parameters = run_parameters(body, deck)
-    converter = _Converter(parameters, _ranges(body, deck), planner)
+    converter = _Converter(parameters, bounded_inputs(body, deck), planner)
     iterations = converter.iterations(mode, batch, max_samples)
     if planner.violations:
         raise InvalidArguments(planner.violations)
@@ -332,7 +332,8 @@ def _problem_field(prefix: str, places: dict[str, tuple[str, str]], problem: Pro
 # -- ranges ------------------------------------------------------------------------------------
 
 
-def _ranges(body: Mapping[str, Any], deck: DeckSpec) -> dict[str, list[tuple[str, ParamSpec]]]:
+def bounded_inputs(body: Mapping[str, Any],
+                   deck: DeckSpec) -> dict[str, list[tuple[str, ParamSpec]]]:
     """Parameter name -> the bounded method parameters it is passed to (enabled main steps)."""
     found: dict[str, list[tuple[str, ParamSpec]]] = {}
     for step in iter_enabled_steps(body.get("main") or []):

@@ -2,7 +2,7 @@
 
 An adapter is stateless: `open(spec)` gives an `OptimizerSession` that is
 fed the campaign's stored trials (`load`, which also seeds it with existing
-data), then asked for suggestions and told results. The campaign's state is
+data), then asked for suggestions. The campaign's state is
 the trial list in our database; a session is rebuilt from it for every
 suggestion, so a restart loses nothing and no optimizer library keeps state
 of its own.
@@ -94,10 +94,6 @@ class OptimizerSession(ABC):
     @abstractmethod
     def suggest(self, count: int) -> list[dict[str, Any]]:
         """`count` new parameter sets (every parameter, fixed ones included)."""
-
-    @abstractmethod
-    def observe(self, trials: Sequence[Trial]) -> None:
-        """Results of trials (completed or failed) the session did not know yet."""
 
     @abstractmethod
     def insights(self) -> list[Insight]:

@@ -122,10 +122,6 @@ class AxSession(OptimizerSession):
         return [{p.name: self.fixed[p.name] if p.kind == "fixed" else parameters[p.name]
                  for p in self.spec.parameters} for parameters in found.values()]
 
-    def observe(self, trials: Sequence[Trial]) -> None:
-        """Attach the results (the store is the record)."""
-        self.load(trials)
-
     def insights(self) -> list[Insight]:
         """None beyond the generic ones (Ax's analyses are plots)."""
         return []

@@ -137,10 +137,6 @@ class BaybeSession(OptimizerSession):
             found.append(suggestion)
         return found
 
-    def observe(self, trials: Sequence[Trial]) -> None:
-        """Add the results as measurements (the store is the record)."""
-        self.load(trials)
-
     def insights(self) -> list[Insight]:
         """None beyond the generic ones."""
         return []

@@ -78,10 +78,6 @@ class OptunaSession(OptimizerSession):
                                    for p in self.spec.parameters}})
         return suggestions
 
-    def observe(self, trials: Sequence[Trial]) -> None:
-        """Add the results as finished trials (the store is the record)."""
-        self.load(trials)
-
     def insights(self) -> list[Insight]:
         """fANOVA importances per objective when scikit-learn is installed and there are
         enough trials."""

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 
 from ivorygrpc.deck.model import DeckSpec
 from ivorygrpc.errors import FailedPrecondition, FieldViolation, InvalidArguments, NotFound
-from ivorygrpc.execution.campaign import MAX_SUGGEST, CampaignBook, Result, measure
+from ivorygrpc.execution.campaign import MAX_SUGGEST, CampaignBook, Result, existing_trials
 from ivorygrpc.execution.campaign_plan import default_space
 from ivorygrpc.optimize.existing import existing_rows
 from ivorygrpc.optimize.registry import Registry
 from ivorygrpc.optimize.spec import (
-    FROM_EXISTING,
-    PENDING,
     CampaignSpec,
     check_spec,
     float_ranges,
@@ -34,7 +31,7 @@ from ivorygrpc.services.context import Context, caller_of
 from ivorygrpc.services.errors import rpc_errors
 from ivorygrpc.store import Store
 from ivorygrpc.store._common import utc_now
-from ivorygrpc.store.campaigns import CampaignRecord, TrialRecord
+from ivorygrpc.store.campaigns import CampaignRecord
 from ivorygrpc.v1 import campaign_pb2
 from ivorygrpc.v1 import campaign_service_pb2 as pb
 from ivorygrpc.v1 import campaign_service_pb2_grpc as pb_grpc
@@ -101,11 +98,8 @@ class CampaignServicer(pb_grpc.CampaignServiceServicer):
                                            "only; give rows or csv_text"))
         if problems:
             raise InvalidArguments(problems)
-        rows = existing_rows(spec, data, {}, "existing_data")
-        now = utc_now()
-        empty = TrialRecord(0, PENDING, FROM_EXISTING, {}, {}, {}, [], True, "", 0, 0, now)
-        existing = [measure(spec, replace(empty, parameters=p), Result(0, o), now)
-                    for p, o in rows]
+        existing = existing_trials(spec, existing_rows(spec, data, {}, "existing_data"),
+                                   utc_now())
         async with self._creating:  # a retried request_id finds the first campaign
             found = await asyncio.to_thread(self._store.campaigns.find_by_request_id, creator,
                                             request.request_id)
@@ -113,17 +107,18 @@ class CampaignServicer(pb_grpc.CampaignServiceServicer):
                 found = await self._book.create(spec=spec, display_name=request.display_name,
                                                 creator=creator, request_id=request.request_id,
                                                 existing=existing)
-        return pb.CreateCampaignResponse(campaign=await self._full(found))
+        return pb.CreateCampaignResponse(campaign=await self._full(found.id))
 
-    async def _full(self, campaign: CampaignRecord) -> campaign_pb2.Campaign:
-        return campaign_message(campaign, await self._book.view(campaign.id))
+    async def _full(self, campaign_id: str) -> campaign_pb2.Campaign:
+        """The campaign with trials, best trials and insights."""
+        view = await self._book.view(campaign_id)
+        return campaign_message(view.campaign, view)
 
     @rpc_errors
     async def GetCampaign(self, request: pb.GetCampaignRequest,
                           context: Context) -> pb.GetCampaignResponse:
         """The campaign with trials, best trials and insights."""
-        view = await self._book.view(request.campaign_id)
-        return pb.GetCampaignResponse(campaign=campaign_message(view.campaign, view))
+        return pb.GetCampaignResponse(campaign=await self._full(request.campaign_id))
 
     @rpc_errors
     async def ListCampaigns(self, request: pb.ListCampaignsRequest,
@@ -183,8 +178,7 @@ class CampaignServicer(pb_grpc.CampaignServiceServicer):
         if problems:
             raise InvalidArguments(problems)
         await self._book.report(request.campaign_id, results)
-        view = await self._book.view(request.campaign_id)
-        return pb.ReportTrialsResponse(campaign=campaign_message(view.campaign, view))
+        return pb.ReportTrialsResponse(campaign=await self._full(request.campaign_id))
 
     @rpc_errors
     async def DeleteCampaign(self, request: pb.DeleteCampaignRequest,

@@ -99,12 +99,6 @@ class CampaignRepository(Repository):
             return None
         return self._one(CAMPAIGNS.c.id == campaign_id)
 
-    def of_run(self, run_id: str) -> CampaignRecord | None:
-        """The campaign of a run, or None."""
-        if not run_id or "\x00" in run_id:
-            return None
-        return self._one(CAMPAIGNS.c.run_id == run_id)
-
     def find_by_request_id(self, creator: str, request_id: str) -> CampaignRecord | None:
         """The campaign `creator` created with `request_id` (None for "")."""
         if not request_id or "\x00" in request_id + creator:

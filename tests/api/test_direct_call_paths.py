@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import grpc
@@ -46,3 +47,40 @@ async def test_a_failing_blocking_call_is_recorded_failed(paths: Served) -> None
     assert len(calls) == 1 and calls[0].state == call_record_pb2.CALL_STATE_FAILED
     assert calls[0].error.type == "RuntimeError"
     assert calls[0].error.message == "jammed"
+
+
+SERIAL_DECK = '''
+import asyncio
+
+
+class Serial:
+    """Counts how many of its deferred calls run at once."""
+
+    def __init__(self) -> None:
+        self.active = 0
+        self.most = 0
+
+    def deferred(self) -> int:
+        """A plain method handing back an awaitable that takes a while."""
+        async def later() -> int:
+            self.active += 1
+            self.most = max(self.most, self.active)
+            await asyncio.sleep(0.02)
+            self.active -= 1
+            return self.most
+        return later()  # type: ignore[return-value]
+
+
+serial = Serial()
+'''
+
+
+async def test_an_awaitable_from_a_plain_method_holds_the_instrument_lock(
+        serve_deck: ServeDeck, tmp_path: Path) -> None:
+    deck = tmp_path / "serial_deck.py"
+    deck.write_text(SERIAL_DECK)
+    served = await serve_deck(deck)
+    stub = pb_grpc.ControlServiceStub(served.channel)
+    request = pb.CallMethodRequest(instrument="serial", method="deferred")
+    replies = await asyncio.gather(*(stub.CallMethod(request) for _ in range(3)))
+    assert [json_format.MessageToDict(r)["result"] for r in replies] == [1, 1, 1]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import sys
 from pathlib import Path
 
 from tests.client.conftest import CLIENT_DECK
 from tests.fixtures.server import Served
+from tests.fixtures.tools import run
 
 CALLER = '''
 import sys
@@ -29,12 +28,9 @@ with grpc.insecure_channel(target) as channel:
 
 
 async def _run(*args: str | Path, cwd: Path | None = None) -> str:
-    process = await asyncio.create_subprocess_exec(
-        *map(str, args), cwd=cwd, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONPATH": ""})
-    out, err = await process.communicate()
-    assert process.returncode == 0, err.decode()
-    return out.decode()
+    result = await run(*map(str, args), cwd=cwd, env={"PYTHONPATH": ""})
+    assert result.returncode == 0, result.stderr
+    return result.stdout
 
 
 async def test_exported_protos_compile_to_working_python_stubs(echo_lab: Served,

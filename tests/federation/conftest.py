@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -21,12 +20,7 @@ def database_url(tmp_path: Path) -> str:
 @pytest.fixture
 async def lab_b(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[LabB]:
     """Lab B on a free loopback port, logged in; lab A's deck reads LAB_B_TARGET/TOKEN."""
-    lab = LabB(tmp_path / "lab_b")
-    await asyncio.to_thread(lab.start)
-    try:
-        await lab.login()
+    async with LabB(tmp_path / "lab_b").running() as lab:
         monkeypatch.setenv("LAB_B_TARGET", lab.target)
         monkeypatch.setenv("LAB_B_TOKEN", lab.token)
         yield lab
-    finally:
-        await lab.close()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +65,16 @@ class LabB:
                 raise AssertionError(f"lab B exited {self.process.returncode}:\n{text}")
             time.sleep(0.05)
         raise AssertionError(f"lab B did not start:\n{log.read_text()}")
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[LabB]:
+        """B started and logged in; its channels and process closed on exit."""
+        await asyncio.to_thread(self.start)
+        try:
+            await self.login()
+            yield self
+        finally:
+            await self.close()
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL after 10 s."""

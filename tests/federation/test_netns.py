@@ -62,14 +62,10 @@ async def lab_b_in_namespace(namespace: tuple[str, str], tmp_path: Path,
                              monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[LabB]:
     name, address = namespace
     lab = LabB(tmp_path / "lab_b", host=address, prefix=("ip", "netns", "exec", name))
-    lab.start()
-    try:
-        await lab.login()
+    async with lab.running():
         monkeypatch.setenv("LAB_B_TARGET", lab.target)
         monkeypatch.setenv("LAB_B_TOKEN", lab.token)
         yield lab
-    finally:
-        await lab.close()
 
 
 async def test_lab_a_uses_an_instrument_of_lab_b_on_another_host(

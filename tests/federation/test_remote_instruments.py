@@ -14,8 +14,6 @@ from pathlib import Path
 import grpc
 import pytest
 from google.protobuf import json_format, struct_pb2
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 
 from ivorygrpc.errors import DeckError
 from ivorygrpc.export import write_export
@@ -27,6 +25,7 @@ from ivorygrpc.v1 import execute_service_pb2_grpc as execute_grpc
 from ivorygrpc.v1 import instrument_pb2, run_pb2
 from tests.federation.remote_server import LabB
 from tests.fixtures.certs import make_certificates
+from tests.fixtures.client import rich_status
 from tests.fixtures.runs import (
     call,
     create_run,
@@ -40,14 +39,6 @@ from tests.fixtures.server import ROOT, Served, ServeDeck
 
 LAB_A_DECK = ROOT / "tests" / "federation" / "lab_a_deck.py"
 SERVICE = "ivorygrpc.deck.remote_balance.v1.RemoteBalanceService"
-
-
-def _reason(error: grpc.aio.AioRpcError) -> str:
-    status = rpc_status.from_call(error)  # type: ignore[arg-type]
-    assert status is not None
-    info = error_details_pb2.ErrorInfo()
-    assert any(detail.Unpack(info) for detail in status.details)
-    return info.reason
 
 
 async def _call(served: Served, method: str, **arguments: object) -> object:
@@ -113,7 +104,7 @@ async def test_remote_instrument_is_a_first_class_instrument_of_lab_a(
     with pytest.raises(grpc.aio.AioRpcError) as failed:
         await _call(lab_a, "fail")
     assert failed.value.code() == grpc.StatusCode.ABORTED
-    assert _reason(failed.value) == "INSTRUMENT_ERROR"
+    assert rich_status(failed.value)["reason"] == "INSTRUMENT_ERROR"
     assert "RuntimeError: balance jammed" in (failed.value.details() or "")
 
     # Both labs recorded the calls; B is the owner of the instrument.
@@ -132,7 +123,7 @@ async def test_remote_instrument_is_a_first_class_instrument_of_lab_a(
     with pytest.raises(grpc.aio.AioRpcError) as busy:
         await _call(lab_a, "weigh")
     assert busy.value.code() == grpc.StatusCode.FAILED_PRECONDITION
-    assert _reason(busy.value) == "REMOTE_INSTRUMENT_BUSY"
+    assert rich_status(busy.value)["reason"] == "REMOTE_INSTRUMENT_BUSY"
 
     # The export carries the remote instrument under A's name.
     write_export(lab_a.server.schema, tmp_path / "export")
@@ -170,7 +161,7 @@ async def test_a_run_on_lab_a_survives_lab_b_going_away(lab_b: LabB,
                 control_pb.CallMethodRequest(instrument="remote_balance", method="weigh",
                                              override_busy=True))
         assert direct.value.code() == grpc.StatusCode.UNAVAILABLE
-        assert _reason(direct.value) == "REMOTE_UNAVAILABLE"
+        assert rich_status(direct.value)["reason"] == "REMOTE_UNAVAILABLE"
 
         await asyncio.to_thread(lab_b.start)  # same port, same data folder
         await execute_grpc.ExecuteServiceStub(lab_a.channel).RetryStep(
@@ -222,7 +213,7 @@ async def test_a_call_past_the_deadline_is_remote_deadline_exceeded(
     with pytest.raises(grpc.aio.AioRpcError) as late:
         await _call(lab_a, "settle", seconds=2)
     assert late.value.code() == grpc.StatusCode.UNAVAILABLE
-    assert _reason(late.value) == "REMOTE_DEADLINE_EXCEEDED"
+    assert rich_status(late.value)["reason"] == "REMOTE_DEADLINE_EXCEEDED"
     assert "did not answer within 0.3 s" in (late.value.details() or "")
 
 
@@ -233,9 +224,7 @@ async def test_mutual_tls_to_lab_b(tmp_path: Path, serve_deck: ServeDeck) -> Non
         "--tls-client-ca", str(ca.cert)),
         credentials=grpc.ssl_channel_credentials(
             ca.cert.read_bytes(), client.key.read_bytes(), client.cert.read_bytes()))
-    await asyncio.to_thread(lab_b.start)
-    try:
-        await lab_b.login()
+    async with lab_b.running():
         deck = tmp_path / "lab_a_tls.py"
         deck.write_text(textwrap.dedent(f'''
             import ivorygrpc
@@ -246,5 +235,3 @@ async def test_mutual_tls_to_lab_b(tmp_path: Path, serve_deck: ServeDeck) -> Non
         '''))
         lab_a = await serve_deck(deck)
         assert await _call(lab_a, "add", mass_mg=1.0) == 101.0
-    finally:
-        await lab_b.close()

@@ -150,13 +150,18 @@ async def test_a_csv_file_fills_the_table_and_the_template_names_the_columns(
     assert [args for name, args in deck_module().lab.calls if name == "add"] == [(2, 1), (4, 3)]
 
 
-async def test_a_campaign_from_the_optimizer_schema(user: User, ui_server: Served) -> None:
-    await save_workflow(ui_server.channel, "opt", [call("measure", x=par("x"),
-                                                         save_as=["doubled"])])
-    await logged_in(user, path="/execute?workflow=opt")
+async def _open_campaign_form(user: User, server: Served, workflow: str) -> None:
+    """Save `workflow` (measure #x, saved as `doubled`) and open its campaign form."""
+    await save_workflow(server.channel, workflow, [call("measure", x=par("x"),
+                                                        save_as=["doubled"])])
+    await logged_in(user, path=f"/execute?workflow={workflow}")
     await user.should_see("Run parameters: #x", retries=50)
     await user.should_see(marker="queue-run", retries=50)  # the form is complete
     user.find("mode-campaign").click()
+
+
+async def test_a_campaign_from_the_optimizer_schema(user: User, ui_server: Served) -> None:
+    await _open_campaign_form(user, ui_server, "opt")
     await user.should_see(marker="campaign-optimizer")
     user.find("campaign-low-x").clear().type("1")
     user.find("campaign-high-x").clear().type("3")
@@ -168,12 +173,7 @@ async def test_a_campaign_from_the_optimizer_schema(user: User, ui_server: Serve
 
 
 async def test_campaign_form_problems_are_listed(user: User, ui_server: Served) -> None:
-    await save_workflow(ui_server.channel, "opt2", [call("measure", x=par("x"),
-                                                          save_as=["doubled"])])
-    await logged_in(user, path="/execute?workflow=opt2")
-    await user.should_see("Run parameters: #x", retries=50)
-    await user.should_see(marker="queue-run", retries=50)  # the form is complete
-    user.find("mode-campaign").click()
+    await _open_campaign_form(user, ui_server, "opt2")
     user.find("campaign-objective-doubled").click()  # untick the only objective
     user.find("campaign-kind-x").click()
     user.find("choice").click()

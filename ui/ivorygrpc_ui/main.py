@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
-import importlib.util
 import os
 import secrets
 import socket
@@ -35,8 +34,6 @@ from ivorygrpc_ui.disconnects import DroppedClients
 __all__ = ["PAGES", "create_app", "run", "serving"]
 
 PAGES = ("login", "users", "instruments", "library", "data", "campaigns", "design", "execute")
-# Pages another module set provides; skipped (with their nav links 404) until they exist.
-OPTIONAL_PAGES = frozenset({"design", "execute"})
 TITLE = "ivorygrpc"
 
 
@@ -46,10 +43,7 @@ def create_app(server_address: str, *, tls: bool = False,
     with `tls`, verified against `root_certificates` or the system's roots)."""
     settings.configure(ServerTarget(server_address, tls, root_certificates))
     for name in PAGES:
-        module = f"ivorygrpc_ui.pages.{name}"
-        if name in OPTIONAL_PAGES and importlib.util.find_spec(module) is None:
-            continue
-        importlib.import_module(module).create()
+        importlib.import_module(f"ivorygrpc_ui.pages.{name}").create()
 
     @ui.page("/")
     def index() -> RedirectResponse:

@@ -45,6 +45,11 @@ _USER_KEY = "ivorygrpc_login"
 _CLIENT_KEY = "ivorygrpc_connection"
 
 
+def _stored() -> Connection | None:
+    conn = app.storage.client.get(_CLIENT_KEY)
+    return conn if isinstance(conn, Connection) else None
+
+
 def _adopt(conn: Connection) -> Connection:
     app.storage.client[_CLIENT_KEY] = conn
     context.client.on_delete(conn.close)
@@ -61,8 +66,8 @@ async def sign_in(username: str, password: str) -> Connection:
 
 async def current() -> Connection | None:
     """The page's connection, resumed from the stored token; None when not logged in."""
-    conn = app.storage.client.get(_CLIENT_KEY)
-    if isinstance(conn, Connection):
+    conn = _stored()
+    if conn is not None:
         return conn
     saved = app.storage.user.get(_USER_KEY)
     if not isinstance(saved, dict) or not saved.get("token"):
@@ -79,23 +84,23 @@ async def current() -> Connection | None:
 
 def connection() -> Connection:
     """The connection of the page the caller runs in (event handlers)."""
-    conn = app.storage.client.get(_CLIENT_KEY)
-    if not isinstance(conn, Connection):
+    conn = _stored()
+    if conn is None:
         raise LookupError("this page has no logged-in connection")
     return conn
 
 
 def require_role(role: Role) -> bool:
     """True when the page's user has `role` or higher."""
-    conn = app.storage.client.get(_CLIENT_KEY)
-    return isinstance(conn, Connection) and conn.allows(role)
+    conn = _stored()
+    return conn is not None and conn.allows(role)
 
 
 async def sign_out() -> None:
     """Revoke the token, forget it in every tab of this browser and go to the login page."""
-    conn = app.storage.client.get(_CLIENT_KEY)
+    conn = _stored()
     app.storage.user.pop(_USER_KEY, None)
-    if isinstance(conn, Connection):
+    if conn is not None:
         try:
             from ivorygrpc_ui.client.auth import logout
 

@@ -17,8 +17,3 @@ def server_target() -> ServerTarget:
     if not _target:
         raise RuntimeError("the UI has no server address: call main.create_app first")
     return _target[0]
-
-
-def server_address() -> str:
-    """The configured server's ``host:port``."""
-    return server_target().address

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ivorygrpc.v1 import call_record_pb2, control_service_pb2, instrument_pb2
 from ivorygrpc_ui.client.connection import Connection
+from ivorygrpc_ui.client.design import deck_instruments
 from ivorygrpc_ui.client.errors import rpc_errors
 from ivorygrpc_ui.client.values import JsonValue, from_struct, from_value, time_of, to_struct
 
@@ -182,24 +183,7 @@ def call_info(record: call_record_pb2.CallRecord) -> CallInfo:
 @rpc_errors
 async def list_instruments(conn: Connection) -> list[InstrumentInfo]:
     """Every instrument of the deck, in deck order (all pages)."""
-    instruments: list[InstrumentInfo] = []
-    token = ""
-    while True:
-        reply = await conn.control.ListInstruments(
-            control_service_pb2.ListInstrumentsRequest(page_size=1000, page_token=token),
-            metadata=conn.metadata())
-        instruments += [instrument_info(i) for i in reply.instruments]
-        token = reply.next_page_token
-        if not token:
-            return instruments
-
-
-@rpc_errors
-async def get_instrument(conn: Connection, name: str) -> InstrumentInfo:
-    """One instrument."""
-    reply = await conn.control.GetInstrument(control_service_pb2.GetInstrumentRequest(name=name),
-                                             metadata=conn.metadata())
-    return instrument_info(reply.instrument)
+    return [instrument_info(i) for i in await deck_instruments(conn)]
 
 
 def new_request_id() -> str:

@@ -42,11 +42,6 @@ def repeat_mode(count: int, parameters: Mapping[str, JsonValue] | None = None) -
                                                      parameters=to_struct(parameters or {})))
 
 
-def rows_mode(rows: Sequence[Mapping[str, JsonValue]]) -> run_pb2.RunMode:
-    """One sample per row of parameter values."""
-    return run_pb2.RunMode(rows=run_pb2.ParameterRows(rows=[to_struct(row) for row in rows]))
-
-
 def csv_mode(text: str) -> run_pb2.RunMode:
     """One sample per CSV line (the server converts and checks every cell)."""
     return run_pb2.RunMode(csv=run_pb2.CsvRows(text=text))

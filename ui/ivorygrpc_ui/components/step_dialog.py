@@ -186,25 +186,7 @@ def _call_fields(step: wf.Step, method: ins.Method | None,
     once = ui.checkbox("Run once per batch", value=call.once_per_batch).mark("once-per-batch")
 
     def read() -> None:
-        problems: list[str] = []
-        arguments: dict[str, wf.ArgumentValue] = {}
-        for field in fields:
-            try:
-                value = field.value()
-            except EditError as exc:
-                problems.append(f"{field.name}: {exc}")
-                continue
-            if value is not None:
-                arguments[field.name] = value
-        if problems:
-            raise EditError("\n".join(problems))
-        call.ClearField("arguments")
-        for name, value in arguments.items():
-            call.arguments[name].CopyFrom(value)
-        saved = [(field.value or "").strip() for field in names]
-        del call.save_as[:]
-        if any(saved):
-            call.save_as.extend(saved)
+        _write_call(call, {field.name: field.value for field in fields}, names, label_prefix="")
         call.once_per_batch = bool(once.value)
     return read
 
@@ -233,26 +215,35 @@ def _call_workflow_fields(step: wf.Step, target: CallableWorkflow | None,
                          .mark(f"save-as-{index}"))
 
     def read() -> None:
-        problems: list[str] = []
-        arguments: dict[str, wf.ArgumentValue] = {}
-        for name, field in fields.items():
-            try:
-                value = field.value()
-            except EditError as exc:
-                problems.append(f"#{name}: {exc}")
-                continue
-            if value is not None:
-                arguments[name] = value
-        if problems:
-            raise EditError("\n".join(problems))
-        called.ClearField("arguments")
-        for name, value in arguments.items():
-            called.arguments[name].CopyFrom(value)
-        saved = [(field.value or "").strip() for field in names]
-        del called.save_as[:]
-        if any(saved):
-            called.save_as.extend(saved)
+        _write_call(called, {name: field.value for name, field in fields.items()}, names,
+                    label_prefix="#")
     return read
+
+
+def _write_call(message: wf.CallStep | wf.CallWorkflowStep,
+                readers: dict[str, Callable[[], wf.ArgumentValue | None]],
+                names: Sequence[ui.input], *, label_prefix: str) -> None:
+    """Store the read arguments and output names in `message`; on any wrong argument raise
+    one `EditError` listing them all (``'<label_prefix><name>: problem'``) and change nothing."""
+    problems: list[str] = []
+    arguments: dict[str, wf.ArgumentValue] = {}
+    for name, read in readers.items():
+        try:
+            value = read()
+        except EditError as exc:
+            problems.append(f"{label_prefix}{name}: {exc}")
+            continue
+        if value is not None:
+            arguments[name] = value
+    if problems:
+        raise EditError("\n".join(problems))
+    message.ClearField("arguments")
+    for name, value in arguments.items():
+        message.arguments[name].CopyFrom(value)
+    saved = [(field.value or "").strip() for field in names]
+    del message.save_as[:]
+    if any(saved):
+        message.save_as.extend(saved)
 
 
 def _block_fields(step: wf.Step, kind: str, suggestions: Sequence[str]) -> Callable[[], None]:
