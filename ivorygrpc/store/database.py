@@ -8,7 +8,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    create_engine,
+    event,
+    insert,
+    inspect,
+    make_url,
+    text,
+)
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
@@ -17,7 +31,7 @@ from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 from ivorygrpc.store.audit import AuditRepository
 from ivorygrpc.store.calls import CallRepository
 from ivorygrpc.store.campaigns import CampaignRepository
-from ivorygrpc.store.models import json_dumps
+from ivorygrpc.store.models import Base, RunEventMarkRow, json_dumps
 from ivorygrpc.store.runs import RunRepository
 from ivorygrpc.store.tokens import TokenRepository
 from ivorygrpc.store.users import UserRepository
@@ -53,7 +67,7 @@ class Store:
         """Connect to `url` and migrate the schema to the newest revision."""
         engine = create_engine_for(url)
         try:
-            if not at_head(engine):
+            if not at_head(engine) and not create_fresh(engine):
                 upgrade(engine)
         except BaseException:
             engine.dispose()
@@ -128,6 +142,36 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+# Alembic's own bookkeeping table, as `alembic stamp` creates it.
+_VERSION_TABLE = Table("alembic_version", MetaData(),
+                       Column("version_num", String(32), nullable=False),
+                       PrimaryKeyConstraint("version_num", name="alembic_version_pkc"))
+
+
+def create_fresh(engine: Engine) -> bool:
+    """Build the newest schema on an empty database from the models and stamp it with
+    the head revision, as Alembic's cookbook does for a new database ("create_all, then
+    stamp head") but without importing Alembic: a first start stays as small and quick
+    as a restart. False (nothing done) when the database has any table or the head is
+    unknown; then the migrations run. Tests keep this schema equal to the migrated one."""
+    head = head_revision()
+    if head is None:
+        return False
+    with engine.begin() as connection:
+        if inspect(connection).get_table_names():
+            return False
+        Base.metadata.create_all(connection)
+        _seed(connection)
+        _VERSION_TABLE.create(connection)
+        connection.execute(insert(_VERSION_TABLE).values(version_num=head))
+    return True
+
+
+def _seed(connection: Connection) -> None:
+    """The rows the migrations insert (0004: the run-event high-water mark)."""
+    connection.execute(insert(RunEventMarkRow).values(id=1, sequence=0))
 
 
 _REVISION = re.compile(r'^(down_)?revision(?:: [^=]+)? = (?:"([^"]+)"|None)$', re.MULTILINE)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import ast
+import json
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -74,7 +78,20 @@ def test_reopen_keeps_records_and_migrations_are_idempotent(database_url: str) -
             again.close()
 
 
-def test_models_match_migrations(store: Store) -> None:
+def test_models_match_migrations(database_url: str) -> None:
+    engine = create_engine_for(database_url)
+    try:
+        upgrade(engine)  # Store.open would build an empty database from the models
+    finally:
+        engine.dispose()
+    store = Store.open(database_url)
+    try:
+        _check_models_match(store)
+    finally:
+        store.close()
+
+
+def _check_models_match(store: Store) -> None:
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         inspector = inspect(conn)
@@ -116,6 +133,96 @@ def test_models_match_migrations(store: Store) -> None:
         "workflows": ["name"], "workflow_versions": ["name", "version"],
         "workflow_calls": ["caller", "callee"], "runs": ["id"], "run_plans": ["run_id"],
         "run_events": ["sequence"], "run_event_mark": ["id"]}
+
+
+def _schema(url: str) -> dict[str, Any]:
+    """Everything about a database's schema and rows that the two ways of building it
+    could get different."""
+    engine = create_engine_for(url)
+    try:
+        with engine.connect() as conn:
+            inspector = inspect(conn)
+            tables: dict[str, Any] = {}
+            for table in sorted(inspector.get_table_names()):
+                tables[table] = {
+                    "columns": [(c["name"], str(c["type"]), c["nullable"], c.get("default"))
+                                for c in inspector.get_columns(table)],
+                    "pk": inspector.get_pk_constraint(table),
+                    "fks": sorted(inspector.get_foreign_keys(table), key=repr),
+                    "indexes": sorted(inspector.get_indexes(table), key=repr),
+                    "unique": sorted(inspector.get_unique_constraints(table), key=repr),
+                    "checks": sorted(inspector.get_check_constraints(table), key=repr),
+                    "rows": sorted(map(tuple, conn.execute(text(f"SELECT * FROM {table}"))),
+                                   key=repr),
+                }
+            if conn.dialect.name == "sqlite":  # AUTOINCREMENT is not reflected
+                tables["autoincrement"] = sorted(conn.execute(text(
+                    "SELECT name FROM sqlite_master WHERE sql LIKE '%AUTOINCREMENT%'")).scalars())
+            return json.loads(json.dumps(tables, default=str))  # SQL clauses as text
+    finally:
+        engine.dispose()
+
+
+def _wipe(url: str) -> None:
+    engine = create_engine_for(url)
+    try:
+        with engine.begin() as conn:
+            Base.metadata.drop_all(conn)
+            conn.execute(text("DROP TABLE alembic_version"))
+            if conn.dialect.name == "sqlite":
+                conn.execute(text("DELETE FROM sqlite_sequence"))
+    finally:
+        engine.dispose()
+
+
+def test_a_new_database_is_built_like_a_migrated_one(database_url: str) -> None:
+    """`Store.open` builds an empty database from the models and stamps it; the result
+    equals what the migrations make, rows included (and so later migrations apply)."""
+    engine = create_engine_for(database_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    migrated = _schema(database_url)
+    _wipe(database_url)
+    assert _schema(database_url) in ({}, {"autoincrement": []})
+    Store.open(database_url).close()
+    assert _schema(database_url) == migrated
+    assert migrated["alembic_version"]["rows"] == [[HEAD]]
+    assert migrated["run_event_mark"]["rows"] == [[1, 0]]
+
+
+def test_a_database_with_foreign_tables_is_migrated(database_url: str) -> None:
+    """A database that is not empty is never built from the models: the migrations
+    run (and leave the other tables alone)."""
+    engine = create_engine_for(database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE other_app (id INTEGER PRIMARY KEY)"))
+            conn.execute(text("INSERT INTO other_app (id) VALUES (7)"))
+    finally:
+        engine.dispose()
+    store = Store.open(database_url)
+    try:
+        with store.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+            assert [change[0] for change in diff] == ["remove_table"]  # only other_app
+            assert conn.execute(text("SELECT id FROM other_app")).all() == [(7,)]
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == [
+                (HEAD,)]
+    finally:
+        store.close()
+
+
+def test_first_start_does_not_import_alembic(tmp_path: Path) -> None:
+    code = ("import sys; from ivorygrpc.store import Store; "
+            f"Store.open(Store.sqlite_url(__import__('pathlib').Path({str(tmp_path)!r}))).close(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))")
+    for _ in range(2):  # a first start, then a restart
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                check=True, timeout=60)
+        assert result.stdout.strip() == "[]"
+    assert (tmp_path / "ivorygrpc.db").is_file()
 
 
 def _downgrade(url: str, revision: str) -> None:
