@@ -42,8 +42,8 @@ def _start(data_dir: Path) -> list[str]:
     return loaded
 
 
-def test_first_start_imports_no_optimizer_and_no_ui(tmp_path: Path) -> None:
-    assert _start(tmp_path / "data") == ["alembic"]  # the first start migrates
+def test_first_start_imports_none_of_the_heavy_libraries(tmp_path: Path) -> None:
+    assert _start(tmp_path / "data") == []  # a new database is built without Alembic
 
 
 def test_restart_imports_none_of_the_heavy_libraries(tmp_path: Path) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import ast
 import json
 import sqlite3
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -212,17 +210,6 @@ def test_a_database_with_foreign_tables_is_migrated(database_url: str) -> None:
                 (HEAD,)]
     finally:
         store.close()
-
-
-def test_first_start_does_not_import_alembic(tmp_path: Path) -> None:
-    code = ("import sys; from ivorygrpc.store import Store; "
-            f"Store.open(Store.sqlite_url(__import__('pathlib').Path({str(tmp_path)!r}))).close(); "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))")
-    for _ in range(2):  # a first start, then a restart
-        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                check=True, timeout=60)
-        assert result.stdout.strip() == "[]"
-    assert (tmp_path / "ivorygrpc.db").is_file()
 
 
 def _downgrade(url: str, revision: str) -> None:
