@@ -109,56 +109,83 @@ class DirectControl:
             if found is None:  # the first attempt failed before it was recorded
                 return await self._run(codec, bound, arguments, caller, request_id, shape, replay)
             return self._replay(found, inst, op, replay), found
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done: asyncio.Future[None] | None = None
         if request_id:  # registered before the first await: a concurrent retry waits for us
+            done = asyncio.get_running_loop().create_future()
             self._inflight[key] = done
+
+        def finished(_: object = None) -> None:
+            if done is not None:
+                self._inflight.pop(key, None)
+                done.set_result(None)
+
+        # A cancelled rpc (client deadline) must not lose the call's outcome: once
+        # accepted, the call goes on, records the result, and a retry replays it.
+        if self.dispatcher.blocking(inst, op):
+            try:
+                outcome = self._submit_blocking(codec, bound, arguments, caller, request_id,
+                                                shape)
+            except BaseException:
+                finished()
+                raise
+            if done is None:  # a cancelled caller cancels only its own view of the outcome
+                result = await outcome
+            else:  # a retry waits for the job itself, so the outcome is shielded
+                outcome.add_done_callback(finished)
+                result = await asyncio.shield(outcome)
+            if isinstance(result, CallRecord):
+                return self._replay(result, inst, op, replay), result
+            return result
 
         async def attempt() -> tuple[T, CallRecord]:
             try:
-                return await self._attempt(codec, bound, arguments, caller, request_id, shape,
-                                           replay)
+                return await self._attempt_async(codec, bound, arguments, caller, request_id,
+                                                 replay, shape)
             finally:
-                if request_id:
-                    self._inflight.pop(key, None)
-                done.set_result(None)
+                finished()
 
-        # A cancelled rpc (client deadline) must not lose the call's outcome: the
-        # attempt goes on, records the result, and a retry replays it.
         task = asyncio.ensure_future(attempt())
         task.add_done_callback(_retrieve)
         return await asyncio.shield(task)
 
-    async def _attempt(self, codec: OperationCodec, bound: BoundCall, arguments: dict[str, Any],
-                       caller: str, request_id: str, shape: Callable[[Any], T],
-                       replay: Callable[[Any], T]) -> tuple[T, CallRecord]:
-        """Record the start (durable before the instrument moves), call, record the outcome."""
+    def _start(self, codec: OperationCodec, arguments: dict[str, Any], caller: str,
+               request_id: str) -> tuple[CallRecord, bool]:
+        """Record the call as running (blocking; durable when it returns)."""
+        return self.store.calls.start(instrument=codec.instrument.name, method=codec.op.name,
+                                      arguments=arguments, caller=caller, request_id=request_id)
+
+    def _submit_blocking(self, codec: OperationCodec, bound: BoundCall,
+                         arguments: dict[str, Any], caller: str, request_id: str,
+                         shape: Callable[[Any], T]
+                         ) -> asyncio.Future[CallRecord | tuple[T, CallRecord]]:
+        """One worker-thread hop under the instrument's lock for the start record, the
+        call and the outcome record; the future holds the outcome, or the earlier
+        record of a reused `request_id` (to replay)."""
+        def job(invoke: Callable[[], Any]) -> (
+                CallRecord | tuple[T, CallRecord] | Awaitable[tuple[T, CallRecord]]):
+            record, created = self._start(codec, arguments, caller, request_id)
+            if not created:
+                return record  # replayed by the caller
+            try:
+                result = invoke()
+            except Exception as exc:
+                return self._conclude(codec, record, shape, error=exc)
+            if inspect.isawaitable(result):  # a sync method returned an awaitable:
+                return self._await_outcome(codec, record, shape, result)  # under the lock
+            return self._conclude(codec, record, shape, result=result)
+
+        return self.dispatcher.submit_blocking(codec.instrument.name, codec.op.name,
+                                               bound.args, bound.kwargs, job)
+
+    async def _attempt_async(self, codec: OperationCodec, bound: BoundCall,
+                             arguments: dict[str, Any], caller: str, request_id: str,
+                             replay: Callable[[Any], T], shape: Callable[[Any], T]
+                             ) -> tuple[T, CallRecord]:
+        """An `async def` method: record the start (durable before the instrument moves),
+        await the call on the loop, record the outcome."""
         inst, op = codec.instrument.name, codec.op.name
-
-        def start() -> tuple[CallRecord, bool]:
-            return self.store.calls.start(instrument=inst, method=op, arguments=arguments,
-                                          caller=caller, request_id=request_id)
-
-        if self.dispatcher.blocking(inst, op):
-            # One worker-thread hop for the start record, the call and the outcome record.
-            def job(invoke: Callable[[], Any]) -> (
-                    CallRecord | tuple[T, CallRecord] | Awaitable[tuple[T, CallRecord]]):
-                record, created = start()
-                if not created:
-                    return record  # replayed below
-                try:
-                    result = invoke()
-                except Exception as exc:
-                    return self._conclude(codec, record, shape, error=exc)
-                if inspect.isawaitable(result):  # a sync method returned an awaitable:
-                    return self._await_outcome(codec, record, shape, result)  # under the lock
-                return self._conclude(codec, record, shape, result=result)
-
-            outcome: CallRecord | tuple[T, CallRecord] = await self.dispatcher.call_blocking(
-                inst, op, bound.args, bound.kwargs, job)
-            if not isinstance(outcome, CallRecord):
-                return outcome
-            return self._replay(outcome, inst, op, replay), outcome
-        record, created = await asyncio.to_thread(start)
+        record, created = await asyncio.to_thread(self._start, codec, arguments, caller,
+                                                  request_id)
         if not created:
             return self._replay(record, inst, op, replay), record
         return await self._await_outcome(
@@ -182,7 +209,7 @@ class DirectControl:
         if error is not None:  # the instrument's own failure: record it, keep serving
             logger.warning("%s.%s raised %s: %s", inst, op, type(error).__name__, error)
             self.store.calls.finish(record.id, error_type=type(error).__name__,
-                                    error_message=str(error))
+                                    error_message=str(error), started=record)
             if isinstance(error, IvorygrpcError):  # a remote instrument's server (deck/remote.py)
                 raise error  # was unreachable or refused: keep its status and reason
             raise InstrumentFailed(inst, op, type(error).__name__, str(error),
@@ -191,11 +218,12 @@ class DirectControl:
             value = shape(result)
         except ResultMismatch as exc:
             self.store.calls.finish(record.id, error_type="ResultMismatch",
-                                    error_message=str(exc))
+                                    error_message=str(exc), started=record)
             raise InstrumentResultInvalid(f"{inst}.{op} returned a value that does not match "
                                           f"its annotation: {exc}",
                                           metadata={"call_id": record.id}) from exc
-        return value, self.store.calls.finish(record.id, output=result_to_json(result))
+        return value, self.store.calls.finish(record.id, output=result_to_json(result),
+                                              started=record)
 
     @staticmethod
     def _replay(record: CallRecord, inst: str, op: str, replay: Callable[[Any], T]) -> T:

@@ -1,8 +1,11 @@
 """Accounts: log in, check tokens, manage users; every change is audited.
 
 Store calls are blocking and run in worker threads. Validated tokens are
-cached briefly in memory; every revocation in this process clears the cache
-entry at once, so a logout or a disabled user takes effect on the next call.
+cached briefly in memory, by the token itself (no hash per call). Every change
+that can end or narrow a token (logout, password change or reset, role change,
+disabling, deleting) clears the cache once it is stored and bumps a generation
+counter, so it takes effect on the very next call; a check that read the store
+while such a change ran is not cached.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from ivorygrpc.store import Store, UserRecord
 USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
 LOGIN_FAILED = "username or password is wrong, or the user is disabled or locked"
+MAX_CACHED_TOKENS = 10_000  # the token cache is cleared when it grows past this
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,9 @@ class Accounts:
     def __init__(self, store: Store, settings: AuthSettings | None = None) -> None:
         self.store = store
         self.settings = settings or AuthSettings()
+        # token -> (identity, expires_at, cached until (monotonic))
         self._cache: dict[str, tuple[Identity, datetime, float]] = {}
+        self._generation = 0  # bumped by every change that can end or narrow a token
         # One login attempt per user name at a time, so parallel guesses cannot all
         # pass the lockout check before the first failure is counted.
         self._login_locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
@@ -115,33 +121,47 @@ class Accounts:
         if not token:
             raise Unauthenticated("missing bearer token: send 'authorization: Bearer <token>'",
                                   reason="TOKEN_MISSING")
+        cached = self.cached_identity(token)
+        if cached is not None:
+            return cached
         key = token_hash(token)
-        cached = self._cache.get(key)
-        now = _now()
-        if cached is not None and cached[1] > now and cached[2] > time.monotonic():
-            return cached[0]
+        generation = self._generation
         found = await asyncio.to_thread(self.store.tokens.get, key)
         if found is None:
             raise Unauthenticated("unknown bearer token", reason="TOKEN_INVALID")
         record, user = found
+        now = _now()
         if record.revoked_at is not None or record.expires_at <= now or user.disabled:
-            self._cache.pop(key, None)
+            self._cache.pop(token, None)
             raise Unauthenticated("the bearer token expired or was revoked",
                                   reason="TOKEN_EXPIRED")
         identity = Identity(user.username, Role.parse(user.role), key)
-        self._cache[key] = (identity, record.expires_at,
-                            time.monotonic() + self.settings.cache_ttl_s)
+        if generation == self._generation:  # else an account change ran during the read
+            if len(self._cache) >= MAX_CACHED_TOKENS:
+                self._cache.clear()
+            self._cache[token] = (identity, record.expires_at,
+                                  time.monotonic() + self.settings.cache_ttl_s)
         return identity
+
+    def cached_identity(self, token: str) -> Identity | None:
+        """The identity of a token checked moments ago and unchanged since, else None
+        (then `authenticate` reads the store)."""
+        cached = self._cache.get(token)
+        if cached is not None and cached[2] > time.monotonic() and cached[1] > _now():
+            return cached[0]
+        return None
 
     async def logout(self, identity: Identity) -> None:
         """Revoke the caller's token."""
-        self._cache.pop(identity.token_hash, None)
-        await asyncio.to_thread(self.store.tokens.revoke, identity.token_hash, now=_now())
+        try:
+            await asyncio.to_thread(self.store.tokens.revoke, identity.token_hash, now=_now())
+        finally:
+            self._invalidate()
 
-    def _forget(self, username: str) -> None:
-        for key, (identity, _, _) in list(self._cache.items()):
-            if identity.username == username:
-                self._cache.pop(key, None)
+    def _invalidate(self) -> None:
+        """Forget every cached token check (after a change that can end or narrow one)."""
+        self._generation += 1
+        self._cache.clear()
 
     # -- users --------------------------------------------------------------------------------
 
@@ -165,9 +185,12 @@ class Accounts:
     async def _set_password(self, username: str, new: str, keep: str | None = None) -> None:
         """Store the new password's hash and revoke the user's tokens (but `keep`)."""
         new_hash = await asyncio.to_thread(hash_password, new)
-        await asyncio.to_thread(self.store.users.update, username, password_hash=new_hash)
-        self._forget(username)
-        await asyncio.to_thread(self.store.tokens.revoke_all, username, now=_now(), keep=keep)
+        try:
+            await asyncio.to_thread(self.store.users.update, username, password_hash=new_hash)
+            await asyncio.to_thread(self.store.tokens.revoke_all, username, now=_now(),
+                                    keep=keep)
+        finally:
+            self._invalidate()
 
     async def create_user(self, actor: Identity, username: str, password: str,
                           role: Role | None) -> UserRecord:
@@ -198,12 +221,14 @@ class Accounts:
             demotes = role is not None and role is not Role.ADMIN
             if user.role == "admin" and not user.disabled and (demotes or disabled):
                 await self._keep_an_admin(username)
-            updated = await asyncio.to_thread(
-                self.store.users.update, username, role=role.name.lower() if role else None,
-                disabled=disabled, expected_version=expected_version)
+            try:
+                updated = await asyncio.to_thread(
+                    self.store.users.update, username, role=role.name.lower() if role else None,
+                    disabled=disabled, expected_version=expected_version)
+            finally:
+                self._invalidate()
         if updated is None:
             raise NotFound("user", username, reason="USER_NOT_FOUND")
-        self._forget(username)
         changes: dict[str, object] = {}
         if role is not None:
             changes["role"] = role.name.lower()
@@ -218,8 +243,10 @@ class Accounts:
             user = await self._user(username)
             if user.role == "admin" and not user.disabled:
                 await self._keep_an_admin(username)
-            await asyncio.to_thread(self.store.users.delete, username)
-        self._forget(username)
+            try:
+                await asyncio.to_thread(self.store.users.delete, username)
+            finally:
+                self._invalidate()
         await self._audit(actor, "user_deleted", username)
 
     async def _keep_an_admin(self, username: str) -> None:

@@ -1,53 +1,149 @@
 """Runs deck operations: `async def` methods are awaited on the event loop,
-blocking ones run in a worker thread; calls to one instrument are serialised,
-calls to different instruments may overlap."""
+blocking ones in the instrument's own worker thread; calls to one instrument are
+serialised, calls to different instruments may overlap."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import inspect
+import queue
+import threading
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 
 
-class Dispatcher:
-    """The name -> callable table plus one lock per instrument."""
+class InstrumentLock:
+    """A FIFO lock of one instrument, taken by a coroutine (`async with`) or handed to
+    a callback (`take`): a queued blocking job needs no task of its own, and no
+    cancellation can drop it once queued."""
 
-    def __init__(self, targets: Mapping[tuple[str, str], Callable[..., Any]],
-                 max_threads: int | None = None) -> None:
+    def __init__(self) -> None:
+        self._held = False
+        self._waiters: deque[asyncio.Future[None] | Callable[[], None]] = deque()
+
+    def locked(self) -> bool:
+        """True while someone holds the lock."""
+        return self._held
+
+    def take(self, then: Callable[[], None]) -> None:
+        """Call `then()` holding the lock: at once if it is free, else when the earlier
+        holders released it. `then` (or what it starts) must call `release`."""
+        if self._held:
+            self._waiters.append(then)
+        else:
+            self._held = True
+            then()
+
+    async def acquire(self) -> None:
+        """Wait for the lock (FIFO)."""
+        if not self._held:
+            self._held = True
+            return
+        turn = asyncio.get_running_loop().create_future()
+        self._waiters.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():  # handed over just as we were cancelled
+                self.release()
+            raise  # (a cancelled turn still queued is skipped by `release`)
+
+    def release(self) -> None:
+        """Hand the lock to the next waiter, or free it."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if isinstance(waiter, asyncio.Future):
+                if not waiter.done():  # else its coroutine was cancelled while waiting
+                    waiter.set_result(None)
+                    return
+            else:
+                waiter()
+                return
+        self._held = False
+
+    async def __aenter__(self) -> None:
+        await self.acquire()
+
+    async def __aexit__(self, *_: object) -> None:
+        self.release()
+
+
+Done = Callable[[Any, BaseException | None], None]
+"""Called on the loop with `(result, None)` or `(None, error)` when a job ends."""
+
+
+class _Worker:
+    """The thread of one instrument: runs its blocking jobs one after another and
+    hands each outcome to the loop (lighter than an executor's futures)."""
+
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.SimpleQueue[
+            tuple[Callable[[], Any], asyncio.AbstractEventLoop, Done] | None] = queue.SimpleQueue()
+        # A daemon: a hung instrument must not keep the process alive (`close` joins).
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
+        self._thread.start()
+
+    def run(self, job: Callable[[], Any], loop: asyncio.AbstractEventLoop, done: Done) -> None:
+        """Queue `job`; `done` is called on `loop` when it ends."""
+        self._jobs.put((job, loop, done))
+
+    def stop(self) -> None:
+        """End the thread after the jobs queued so far, and wait for it."""
+        self._jobs.put(None)
+        self._thread.join()
+
+    def _serve(self) -> None:
+        while (item := self._jobs.get()) is not None:
+            job, loop, done = item
+            del item
+            try:
+                result = job()
+            except BaseException as exc:  # handed to the loop, as run_in_executor does
+                _call_soon(loop, done, None, exc)
+            else:
+                _call_soon(loop, done, result, None)
+            del job, loop, done
+
+
+class Dispatcher:
+    """The name -> callable table, one lock and one worker thread per instrument."""
+
+    def __init__(self, targets: Mapping[tuple[str, str], Callable[..., Any]]) -> None:
         self._targets = dict(targets)
         self._blocking = {key: not inspect.iscoroutinefunction(target)
                           for key, target in self._targets.items()}
-        instruments = {name for name, _ in self._targets}
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._executor = ThreadPoolExecutor(
-            max_workers=max_threads or max(4, len(instruments)),
-            thread_name_prefix="ivorygrpc-instrument",
-        )
+        self._locks: dict[str, InstrumentLock] = {}
+        self._workers: dict[str, _Worker] = {}
+        self._workers_guard = threading.Lock()  # `close` runs in another thread
+        self._closed = False
 
     def has(self, instrument: str, operation: str) -> bool:
         """True when the operation can be called (False for an offline deck)."""
         return (instrument, operation) in self._targets
 
-    def lock(self, instrument: str) -> asyncio.Lock:
-        """The lock that serialises calls to `instrument` (created in the running loop)."""
+    def lock(self, instrument: str) -> InstrumentLock:
+        """The lock that serialises calls to `instrument`."""
         lock = self._locks.get(instrument)
         if lock is None:
-            lock = self._locks[instrument] = asyncio.Lock()
+            lock = self._locks[instrument] = InstrumentLock()
         return lock
 
     async def call(self, instrument: str, operation: str, args: tuple[Any, ...],
                    kwargs: Mapping[str, Any]) -> Any:
-        """Run one operation, waiting for earlier calls to the same instrument."""
+        """Run one operation, waiting for earlier calls to the same instrument.
+
+        Cancelled while waiting for the instrument, the operation never runs; cancelled
+        while a blocking operation runs, the caller hears of it once the thread ends."""
         target = self._targets[(instrument, operation)]
         async with self.lock(instrument):
             if not self._blocking[(instrument, operation)]:
                 return await target(*args, **kwargs)
-            result = await self._in_thread(functools.partial(target, *args, **kwargs))
+            result = await self._in_thread(instrument,
+                                           functools.partial(target, *args, **kwargs))
             if inspect.isawaitable(result):
                 result = await result
             return result
@@ -56,23 +152,70 @@ class Dispatcher:
         """True when the operation runs in a worker thread (it is not `async def`)."""
         return self._blocking[(instrument, operation)]
 
-    async def call_blocking(self, instrument: str, operation: str, args: tuple[Any, ...],
-                            kwargs: Mapping[str, Any],
-                            job: Callable[[Callable[[], Any]], T | Awaitable[T]]) -> T:
-        """Run `job(invoke)` in a worker thread while holding the instrument's lock;
-        `invoke()` calls the (blocking) operation. Lets a caller do blocking work
-        right before and after the call without another thread hop. An awaitable that
-        `job` returns is awaited under the lock too (as `call` does)."""
-        target = self._targets[(instrument, operation)]
-        async with self.lock(instrument):
-            outcome = await self._in_thread(
-                functools.partial(job, functools.partial(target, *args, **kwargs)))
-            if inspect.isawaitable(outcome):
-                return cast(T, await outcome)
-            return outcome
+    def submit_blocking(self, instrument: str, operation: str, args: tuple[Any, ...],
+                        kwargs: Mapping[str, Any],
+                        job: Callable[[Callable[[], Any]], T | Awaitable[T]]
+                        ) -> asyncio.Future[T]:
+        """Queue `job(invoke)` to run in a worker thread while holding the instrument's
+        lock; `invoke()` calls the (blocking) operation. Lets a caller do blocking work
+        right before and after the call without another thread hop.
 
-    async def _in_thread(self, job: Callable[[], T]) -> T:
-        running = asyncio.get_running_loop().run_in_executor(self._executor, job)
+        Returns the future of the job's outcome. The job runs and the lock stays held
+        until it ends whatever happens to the caller: await the future through
+        `asyncio.shield` (cancelling the future itself changes nothing either). An
+        awaitable that `job` returns is awaited under the lock too (as `call` does)."""
+        loop = asyncio.get_running_loop()
+        outcome: asyncio.Future[T] = loop.create_future()
+        lock = self.lock(instrument)
+        invoke = functools.partial(self._targets[(instrument, operation)], *args, **kwargs)
+
+        def settle(result: Any, error: BaseException | None) -> None:  # on the loop
+            if error is None and inspect.isawaitable(result):
+                asyncio.ensure_future(result).add_done_callback(settle_task)
+                return
+            lock.release()
+            if outcome.done():  # cancelled by its holder: nobody wants the outcome
+                return
+            if error is not None:
+                outcome.set_exception(error)
+            else:
+                outcome.set_result(cast(T, result))
+
+        def settle_task(task: asyncio.Future[Any]) -> None:
+            error = asyncio.CancelledError() if task.cancelled() else task.exception()
+            settle(None if error is not None else task.result(), error)
+
+        def start() -> None:  # on the loop, holding the lock
+            try:
+                self._run(instrument, functools.partial(job, invoke), loop, settle)
+            except RuntimeError as exc:  # closed: the server is stopping
+                settle(None, exc)
+
+        lock.take(start)
+        return outcome
+
+    def _run(self, instrument: str, job: Callable[[], Any], loop: asyncio.AbstractEventLoop,
+             done: Done) -> None:
+        """Run `job` in the instrument's worker thread (started on first use)."""
+        with self._workers_guard:
+            if self._closed:
+                raise RuntimeError("the dispatcher is closed")
+            worker = self._workers.get(instrument)
+            if worker is None:
+                worker = self._workers[instrument] = _Worker(f"ivorygrpc-{instrument}"[:60])
+        worker.run(job, loop, done)
+
+    async def _in_thread(self, instrument: str, job: Callable[[], T]) -> T:
+        loop = asyncio.get_running_loop()
+        running: asyncio.Future[T] = loop.create_future()
+
+        def done(result: Any, error: BaseException | None) -> None:
+            if error is not None:
+                running.set_exception(error)
+            else:
+                running.set_result(result)
+
+        self._run(instrument, job, loop, done)
         try:
             return await asyncio.shield(running)
         except asyncio.CancelledError:
@@ -81,5 +224,18 @@ class Dispatcher:
             raise
 
     def close(self) -> None:
-        """Stop the worker threads (running calls finish first)."""
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        """Stop the worker threads (calls already handed to them finish first)."""
+        with self._workers_guard:
+            self._closed = True
+            workers = list(self._workers.values())
+        for worker in workers:
+            worker.stop()
+
+
+def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[..., None],
+               *args: Any) -> None:
+    """Schedule `callback` on `loop` from another thread (dropped if the loop closed)."""
+    try:
+        loop.call_soon_threadsafe(callback, *args)
+    except RuntimeError:  # the loop closed: the server is gone, so is its caller
+        pass

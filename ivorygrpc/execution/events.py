@@ -7,6 +7,15 @@ subscribers in sequence order, and only then answers the callers. An event is
 therefore always stored before anyone sees it, and subscribers see events in
 sequence order.
 
+A runner about to call a blocking instrument method may `stage` its batch
+instead and let the instrument's worker thread commit it (`Staged.commit_here`)
+right before the call: one thread hop per step instead of two. The thread
+then stands in for the writer task: it commits only while no other group is
+being committed, takes every waiting batch, and hands the results back to the
+event loop, which publishes them before the next group may start. So there is
+still one group in flight at a time, commit order is sequence order, and
+nothing is published before it is committed.
+
 Publishing never waits: each subscription has a bounded buffer; a subscriber
 whose buffer is full is ended with `SubscriptionOverflow` (it gets the events
 buffered before the overflow first), and the writer goes on.
@@ -20,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -157,7 +167,11 @@ def _release(waiter: asyncio.Future[None]) -> None:
         waiter.set_result(None)
 
 
-@dataclass
+Result = list[EventRecord] | Exception
+"""What committing one batch gave: its events, or the error that refused it."""
+
+
+@dataclass(eq=False)  # compared by identity
 class _Batch:
     """One `write` call waiting for the writer."""
 
@@ -167,6 +181,49 @@ class _Batch:
 
     def __post_init__(self) -> None:
         self.appends = sum(1 for op in self.ops if isinstance(op, AppendEvent))
+
+
+class Staged:
+    """A batch queued by `EventLog.stage`, for a worker thread to commit."""
+
+    __slots__ = ("_batch", "_log")
+
+    def __init__(self, log: EventLog, batch: _Batch) -> None:
+        self._log = log
+        self._batch = batch
+
+    @property
+    def future(self) -> asyncio.Future[list[EventRecord]]:
+        """Resolved in the event loop once the batch is committed and published."""
+        return self._batch.future
+
+    def commit_here(self) -> bool:
+        """In a worker thread: commit every waiting batch (this one among them) now, in
+        this thread, and hand them to the event loop to publish. Returns True once this
+        batch is committed; raises what refused it (other batches' errors go to their
+        callers). False, committing nothing, while another group is being committed or
+        when this batch was already taken by one: then it commits with that group or
+        the next, and `future` tells when.
+        """
+        log = self._log
+        with log._mutex:
+            if log._busy or log._loop is None or self._batch not in log._pending:
+                return False
+            group, log._pending = log._pending, []
+            log._busy = True
+        whole, results = log._apply(group)
+        log._loop.call_soon_threadsafe(log._finish, group, whole, results)
+        outcome = results[group.index(self._batch)]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return True
+
+    def release(self) -> asyncio.Future[list[EventRecord]]:
+        """In the loop: make sure the batch gets committed (wakes the writer if it still
+        waits); returns `future`."""
+        if not self._batch.future.done() and self._log._wakeup is not None:
+            self._log._wakeup.set()
+        return self._batch.future
 
 
 class EventLog:
@@ -179,7 +236,11 @@ class EventLog:
 
     def __init__(self, store: Store) -> None:
         self._store = store
+        # _pending and _busy are shared with worker threads (`Staged.commit_here`)
+        self._mutex = threading.Lock()
         self._pending: list[_Batch] = []
+        self._busy = False  # a group is being committed (by the writer task or a thread)
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._wakeup: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -201,6 +262,7 @@ class EventLog:
         if self._closing:
             raise EventLogClosed("the event log is closed")
         self._last_sequence = await asyncio.to_thread(self._store.runs.last_sequence)
+        self._loop = asyncio.get_running_loop()
         self._wakeup = asyncio.Event()
         if self._pending:
             self._wakeup.set()
@@ -213,8 +275,9 @@ class EventLog:
             assert self._wakeup is not None
             self._wakeup.set()
             await asyncio.shield(self._task)
-        self._fail_pending(self._pending)
-        self._pending = []
+        with self._mutex:
+            pending, self._pending = self._pending, []
+        self._fail_pending(pending)
         self._closed = True
         for sub in [*self._all, *(s for subs in self._by_run.values() for s in subs)]:
             sub._end(SubscriptionClosed)
@@ -238,21 +301,35 @@ class EventLog:
         an order under its own lock, submit, and await the commit after releasing
         the lock: concurrent callers then share one transaction.
         """
-        if self._closing:
-            raise EventLogClosed("the event log is closed")
-        batch = _Batch(list(ops), asyncio.get_running_loop().create_future())
-        self._pending.append(batch)
+        batch = self._queue(ops)
         if self._wakeup is not None:
             self._wakeup.set()
         return batch.future
+
+    def stage(self, ops: Sequence[RunOp]) -> Staged:
+        """Queue `ops` like `submit`, for a worker thread to commit (`Staged.commit_here`).
+
+        The writer task is not woken for them: they commit with the next group
+        anyone starts. The caller must end with `Staged.release` in the event loop
+        (it wakes the writer if the thread did not commit them).
+        """
+        return Staged(self, self._queue(ops))
+
+    def _queue(self, ops: Sequence[RunOp]) -> _Batch:
+        if self._closing:
+            raise EventLogClosed("the event log is closed")
+        batch = _Batch(list(ops), asyncio.get_running_loop().create_future())
+        with self._mutex:
+            self._pending.append(batch)
+        return batch
 
     def post(self, ops: Sequence[RunOp]) -> None:
         """Queue `ops` like `write`, without waiting for the commit.
 
         They are committed, in order, no later than the next `write` made after
-        this call returns, usually in the same transaction: a runner posts a step's
-        end and awaits the next step's start, one commit for both. A failure is
-        logged (there is no caller left to raise it to).
+        this call returns (a runner posts what it noted before it awaits something
+        else, see `journal`). A failure is logged (there is no caller left to raise
+        it to).
         """
         self.submit(ops).add_done_callback(_log_failure)
 
@@ -285,54 +362,82 @@ class EventLog:
 
     # -- the writer ------------------------------------------------------------------------------
 
+    def _take(self) -> list[_Batch] | None:
+        """Every waiting batch, marking the log busy; None when busy or nothing waits."""
+        with self._mutex:
+            if self._busy or not self._pending:
+                return None
+            group, self._pending = self._pending, []
+            self._busy = True
+            return group
+
     async def _writer(self) -> None:
         assert self._wakeup is not None
-        group: list[_Batch] = []
+        group: list[_Batch] | None = None
         try:
             while True:
-                if not self._pending:
-                    if self._closing:
+                group = self._take()
+                if group is None:
+                    if self._closing and not self._busy and not self._pending:
                         return
                     self._wakeup.clear()
                     await self._wakeup.wait()
                     continue
-                group, self._pending = self._pending, []
-                await self._commit(group)
-                group = []
+                whole, results = await asyncio.to_thread(self._apply, group)
+                self._finish(group, whole, results)
+                group = None
         finally:
             # Only reached early when the task is cancelled (the loop is going away).
             self._closing = True
-            self._fail_pending(group)
-            self._fail_pending(self._pending)
-            self._pending = []
+            with self._mutex:
+                pending, self._pending = self._pending, []
+            self._fail_pending(group or [])
+            self._fail_pending(pending)
 
-    async def _commit(self, group: list[_Batch]) -> None:
+    def _apply(self, group: list[_Batch]) -> tuple[bool, list[Result]]:
+        """Commit `group` (in a worker thread); whether it took one transaction, and each
+        batch's events or error."""
         apply = self._store.runs.apply
         ops = group[0].ops if len(group) == 1 else [op for b in group for op in b.ops]
         try:
-            events = await asyncio.to_thread(apply, ops)
+            events = apply(ops)
         except Exception as exc:
             if len(group) == 1:
-                _resolve_error(group[0], exc)
-                return
+                return False, [exc]
             # One bad batch must not fail the others: apply each alone, in order.
+            results: list[Result] = []
             for batch in group:
                 try:
-                    alone = await asyncio.to_thread(apply, batch.ops)
+                    results.append(apply(batch.ops))
                 except Exception as error:
-                    _resolve_error(batch, error)
-                    continue
-                self.groups += 1
-                self._publish(alone)
-                _resolve(batch, alone)
-            return
-        self.groups += 1
-        self._publish(events)
+                    results.append(error)
+            return False, results
+        split: list[Result] = []
         start = 0
         for batch in group:
             end = start + batch.appends
-            _resolve(batch, events[start:end])
+            split.append(events[start:end])
             start = end
+        return True, split
+
+    def _finish(self, group: list[_Batch], whole: bool, results: list[Result]) -> None:
+        """In the loop: publish a committed group in order, answer its callers, and let
+        the next group start."""
+        if whole:
+            self.groups += 1
+        for batch, result in zip(group, results, strict=True):
+            if isinstance(result, Exception):
+                _resolve_error(batch, result)
+                continue
+            if not whole:
+                self.groups += 1  # applied alone
+            self._publish(result)
+            _resolve(batch, result)
+        with self._mutex:
+            self._busy = False
+            waiting = bool(self._pending)
+        if (waiting or self._closing) and self._wakeup is not None:
+            self._wakeup.set()
 
     def _publish(self, events: list[EventRecord]) -> None:
         """Hand `events` (in sequence order) to every matching subscriber, without waiting."""

@@ -14,6 +14,7 @@ import asyncio
 import dataclasses
 import logging
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -22,6 +23,7 @@ from ivorygrpc.errors import (
     FailedPrecondition,
     FieldViolation,
     InvalidArguments,
+    IvorygrpcError,
     NotFound,
     Unimplemented,
 )
@@ -43,7 +45,16 @@ from ivorygrpc.execution.events import (
 )
 from ivorygrpc.execution.inputs import convert_input
 from ivorygrpc.execution.names import FINAL_STATES, state_name
-from ivorygrpc.execution.plan import CsvMode, Mode, RepeatMode, RowsMode, RunPlan, plan_run
+from ivorygrpc.execution.plan import (
+    CheckedWorkflow,
+    CsvMode,
+    Mode,
+    RepeatMode,
+    RowsMode,
+    RunPlan,
+    check_workflow,
+)
+from ivorygrpc.execution.queue_order import GAP, QueueOrder
 from ivorygrpc.execution.runner import Outcome, Runner, RunnerDeps
 from ivorygrpc.store import Store
 from ivorygrpc.store._common import utc_now
@@ -59,9 +70,12 @@ from ivorygrpc.store.records import (
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-GAP = 1 << 20
 MAX_NAME = 200
 SETTLE_SECONDS = 5.0  # how long a control call waits for the runner to record its decision
+CHECKED_WORKFLOWS = 256  # checked workflows kept for CreateRun, by (name, version asked)
+INLINE_SAMPLES = 1000  # a repeat of at most this many samples is planned in the event loop
+
+_Checked = tuple[int, WorkflowRecord, CheckedWorkflow]  # (workflows.changes, record, check)
 
 
 class Executor:
@@ -75,8 +89,7 @@ class Executor:
         self.campaigns = campaigns
         self.boot_id = uuid.uuid4().hex
         self.queue_paused = False
-        self._queue: list[str] = []
-        self._positions: dict[str, int] = {}
+        self._queue = QueueOrder()
         self._tail = 0  # at least the highest queue position ever given out
         # Queued runs whose record is known in memory (made here, not loaded at start):
         # an edit answers with the changed copy instead of reading the run back.
@@ -87,6 +100,7 @@ class Executor:
         self._current: tuple[str, RunControl, asyncio.Task[None]] | None = None
         self._active = ""  # the run that holds the deck: set at its start, cleared at its end
         self._creating: dict[tuple[str, str], asyncio.Future[None]] = {}
+        self._checked: OrderedDict[tuple[str, int | None], _Checked] = OrderedDict()
         self._closed = False
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -105,9 +119,8 @@ class Executor:
                         "state": state_name("interrupted"), "previous": state_name(run.state),
                         "error": error}, now)]
         queued = await asyncio.to_thread(self.store.runs.queued)
-        self._queue = [run_id for run_id, _ in queued]
-        self._positions = dict(queued)
-        self._tail = max(self._positions.values(), default=0)
+        self._queue = QueueOrder(queued)
+        self._tail = self._queue.last_position()
         if self._queue:
             self.queue_paused = True
             ops.append(self._queue_event("paused", ""))
@@ -155,11 +168,18 @@ class Executor:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._creating[key] = done
         try:
-            found = await asyncio.to_thread(self.store.runs.find_by_request_id, *key)
-            if found is not None:
+            # Not looked up first (a thread hop and a read on every submission): a retry
+            # whose run exists clashes on (submitter, request_id) when inserted, and
+            # `_create` answers with that run; a retry refused here (its workflow changed
+            # since, say) is looked up before the refusal stands.
+            try:
+                return await self._create(workflow, version, display_name, mode, batch_size,
+                                          options, request_id, submitter)
+            except IvorygrpcError:
+                found = await asyncio.to_thread(self.store.runs.find_by_request_id, *key)
+                if found is None:
+                    raise
                 return found
-            return await self._create(workflow, version, display_name, mode, batch_size,
-                                      options, request_id, submitter)
         finally:
             if self._creating.get(key) is done:
                 del self._creating[key]
@@ -177,9 +197,8 @@ class Executor:
             plan, mode, campaign = await asyncio.to_thread(
                 self.campaigns.plan, workflow, record.body, mode, batch_size, self._lookup,
                 self._source)
-        else:  # one thread hop for the read and the plan
-            record, plan = await asyncio.to_thread(self._plan, workflow, version, mode,
-                                                   batch_size)
+        else:
+            record, plan = await self._plan(workflow, version, mode, batch_size)
         run_id = uuid.uuid4().hex
         now = utc_now()
         # The place in the queue is taken and the insert submitted under the lock (no
@@ -197,15 +216,13 @@ class Executor:
                 created_at=now)
             committed = self.log.submit([insert, AppendEvent(run_id, "state_changed", {
                 "state": "RUN_STATE_QUEUED", "previous": "RUN_STATE_UNSPECIFIED"}, now)])
-            self._queue.append(run_id)
-            self._positions[run_id] = position
+            self._queue.add(run_id, position)
             self._uncommitted.add(run_id)
         try:
             await committed
         except BaseException as exc:
             self._uncommitted.discard(run_id)
-            if self._positions.pop(run_id, None) is not None:
-                self._queue.remove(run_id)
+            if self._queue.remove(run_id) is not None:
                 self._start_next()  # it may have held up the runs behind it
             if not isinstance(exc, AlreadyExists):
                 raise
@@ -219,7 +236,7 @@ class Executor:
         if campaign and self.campaigns is not None:  # visible in GetCampaign while queued
             await self.campaigns.created(run, campaign)
             run = await self.get(run_id)
-        elif run_id in self._positions:
+        elif run_id in self._queue:
             self._records[run_id] = run
         self._start_next()
         return run
@@ -231,11 +248,51 @@ class Executor:
             raise NotFound("workflow", what, reason="WORKFLOW_NOT_FOUND")
         return record
 
-    def _plan(self, name: str, version: int | None, mode: Mode,
-              batch_size: int) -> tuple[WorkflowRecord, RunPlan]:
+    async def _plan(self, name: str, version: int | None, mode: Mode,
+                    batch_size: int) -> tuple[WorkflowRecord, RunPlan]:
+        """The workflow and the run's plan. The checked workflow is kept (validating and
+        pinning it reads the library): saved versions never change, and any change to
+        the library (a new latest version, a callee saved or deleted, a name deleted and
+        made anew) drops every kept check, so a kept one is what checking again would
+        give."""
+        key = (name, version)
+        changes = self.store.workflows.changes
+        found = self._checked.get(key)
+        if found is None or found[0] != changes:
+            if found is not None:
+                self._checked.clear()  # every entry is older than this change
+            # one thread hop for the reads, the check and the plan
+            fresh, plan = await asyncio.to_thread(self._check_and_plan, name, version, mode,
+                                                  batch_size)
+            self._keep(key, fresh)
+            if isinstance(plan, InvalidArguments):
+                raise plan
+            return fresh[1], plan
+        self._checked.move_to_end(key)
+        _, record, checked = found
+        if isinstance(mode, RepeatMode) and _samples(mode, batch_size) <= INLINE_SAMPLES:
+            return record, checked.plan(mode, batch_size)
+        return record, await asyncio.to_thread(checked.plan, mode, batch_size)
+
+    def _check_and_plan(self, name: str, version: int | None, mode: Mode,
+                        batch_size: int) -> tuple[_Checked, RunPlan | InvalidArguments]:
+        """In a worker thread: read and check the workflow (raises NotFound), then plan
+        (a refusal is returned, so the check is kept all the same)."""
+        changes = self.store.workflows.changes  # before the reads: see `_plan`
         record = self._workflow(name, version)
-        return record, plan_run(name, record.body, self.deps.deck, mode, batch_size,
-                                self._lookup, source=self._source)
+        checked = check_workflow(name, record.body, self.deps.deck, self._lookup,
+                                 source=self._source)
+        try:
+            plan: RunPlan | InvalidArguments = checked.plan(mode, batch_size)
+        except InvalidArguments as exc:
+            plan = exc
+        return (changes, record, checked), plan
+
+    def _keep(self, key: tuple[str, int | None], found: _Checked) -> None:
+        self._checked[key] = found
+        self._checked.move_to_end(key)
+        while len(self._checked) > CHECKED_WORKFLOWS:
+            self._checked.popitem(last=False)
 
     def _lookup(self, name: str, version: int | None) -> Mapping[str, Any] | None:
         record = self.store.workflows.get(name, version)
@@ -258,10 +315,7 @@ class Executor:
 
     def queue_rank(self, run_id: str) -> int:
         """1-based place in the queue, 0 when not queued."""
-        try:
-            return self._queue.index(run_id) + 1
-        except ValueError:
-            return 0
+        return self._queue.rank(run_id)
 
     def status(self) -> dict[str, Any]:
         """busy, queue_paused, current run id, queue length, last sequence, boot id."""
@@ -284,36 +338,13 @@ class Executor:
             await self._require_queued(run_id)
             await self._require_queued(target, field="before_run_id" if before else
                                        "after_run_id")
-            order = list(self._queue)
-            order.remove(run_id)  # C-speed: the queue may hold thousands of runs
-            index = order.index(target) + (0 if before else 1)
-            order.insert(index, run_id)
-            ops = self._reposition(order, index)
-            self._queue = order
-            committed = self.log.submit([*ops, self._queue_event("moved", run_id)])
+            changed = self._queue.move(run_id, target, after=not before)
+            self._tail = max(self._tail, self._queue.last_position())
+            committed = self.log.submit([
+                *(UpdateRun(r, {"position": p}) for r, p in changed.items()),
+                self._queue_event("moved", run_id)])
         await committed
         return await self._edited(run_id)
-
-    def _reposition(self, order: list[str], index: int) -> list[RunOp]:
-        run_id = order[index]
-        low = self._positions[order[index - 1]] if index > 0 else None
-        high = self._positions[order[index + 1]] if index + 1 < len(order) else None
-        if low is None and high is None:
-            position = GAP
-        elif low is None:
-            assert high is not None
-            position = high - GAP
-        elif high is None:
-            position = low + GAP
-        elif high - low > 1:
-            position = (low + high) // 2
-        else:  # no room left between neighbours: renumber the whole queue
-            self._positions = {r: (i + 1) * GAP for i, r in enumerate(order)}
-            self._tail = max(self._tail, len(order) * GAP)
-            return [UpdateRun(r, {"position": p}) for r, p in self._positions.items()]
-        self._positions[run_id] = position
-        self._tail = max(self._tail, position)
-        return [UpdateRun(run_id, {"position": position})]
 
     async def rename_run(self, run_id: str, display_name: str) -> RunRecord:
         """Rename a queued run."""
@@ -330,8 +361,8 @@ class Executor:
         async with self._edit:
             await self._require_queued(run_id)
             # Out of the queue before the write: the run ending now must not start it.
-            position = self._positions.pop(run_id)
-            self._queue.remove(run_id)
+            position = self._queue.remove(run_id)
+            assert position is not None  # _require_queued found it (and did not suspend)
             record = self._records.pop(run_id, None)
             now = utc_now()
             committed = self.log.submit([
@@ -342,10 +373,7 @@ class Executor:
         try:
             await committed
         except BaseException:  # not cancelled after all: back to its place
-            index = next((i for i, r in enumerate(self._queue)
-                          if self._positions.get(r, 0) > position), len(self._queue))
-            self._queue.insert(index, run_id)
-            self._positions[run_id] = position
+            self._queue.add(run_id, position)
             if record is not None:
                 self._records[run_id] = record
             raise
@@ -358,11 +386,13 @@ class Executor:
         its current place, else read back (runs queued before this start, or no longer
         queued)."""
         record = self._records.get(run_id)
-        position = self._positions.get(run_id)
+        position = self._queue.position(run_id)
         if record is None or position is None:
             return await self.get(run_id)
-        record = self._records[run_id] = dataclasses.replace(record, **changes)
-        return dataclasses.replace(record, position=position)
+        if record.position != position or changes:
+            record = self._records[run_id] = dataclasses.replace(record, position=position,
+                                                                 **changes)
+        return record
 
     async def delete_run(self, run_id: str) -> None:
         """Delete a finished run with its record and events."""
@@ -386,7 +416,7 @@ class Executor:
         self._start_next()
 
     async def _require_queued(self, run_id: str, field: str = "run_id") -> None:
-        if run_id in self._positions:
+        if run_id in self._queue:
             return
         if not run_id:
             raise InvalidArguments([FieldViolation(field, "is required")])
@@ -478,10 +508,9 @@ class Executor:
     def _start_next(self) -> None:
         if self._current is not None or self.queue_paused or not self._queue or self._closed:
             return
-        if self._queue[0] in self._uncommitted:
+        if self._queue.first() in self._uncommitted:
             return  # its creator starts it once the insert is committed
-        run_id = self._queue.pop(0)
-        self._positions.pop(run_id, None)
+        run_id = self._queue.pop_first()
         self._records.pop(run_id, None)
         control = RunControl()
         task = asyncio.get_running_loop().create_task(self._drive(run_id, control),
@@ -557,6 +586,14 @@ def _check_name(name: str, field: str, *, allow_empty: bool = False) -> None:
     if not 1 <= len(name) <= MAX_NAME or not name.isprintable():
         raise InvalidArguments([FieldViolation(
             field, f"must be 1 to {MAX_NAME} printable characters")])
+
+
+def _samples(mode: RepeatMode, batch_size: int) -> int:
+    """How many samples a repeat asks for (large when it is malformed: planned in a thread,
+    where the plan refuses it)."""
+    if type(mode.count) is not int or type(batch_size) is not int:
+        return INLINE_SAMPLES + 1
+    return mode.count * batch_size
 
 
 def _queued_record(insert: InsertRun) -> RunRecord:

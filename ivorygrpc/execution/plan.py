@@ -178,50 +178,84 @@ def plan_run(name: str, body: Mapping[str, Any], deck: DeckSpec, mode: Mode, bat
     `call_workflow` step without a version runs the version that is latest
     now). Called workflows must be valid against `deck` too (their `main`
     phase, the part that runs), and each call must give exactly the callee's
-    run parameters.
+    run parameters. The same as `check_workflow` followed by `CheckedWorkflow.plan`.
     """
+    return check_workflow(name, body, deck, lookup, source=source).plan(
+        mode, batch_size, max_samples)
+
+
+@dataclass(frozen=True)
+class CheckedWorkflow:
+    """A workflow checked against the deck, with its calls pinned: the part of a plan
+    that does not depend on the mode. It stays right while neither the deck nor the
+    workflow library change, so it may be kept and planned again; treat it as read-only.
+    """
+
+    violations: tuple[FieldViolation, ...]
+    workflows: dict[str, dict[str, Any]]
+    calls: dict[str, str]
+    parameters: list[RunParameter]
+    ranges: dict[str, list[tuple[str, ParamSpec]]]
+
+    def plan(self, mode: Mode, batch_size: int, max_samples: int = 100_000) -> RunPlan:
+        """Convert the mode's parameters; raises InvalidArguments listing every problem
+        (the workflow's own first, as `plan_run` does)."""
+        problems = _Problems(self.violations)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not (
+                1 <= batch_size <= MAX_BATCH_SIZE):
+            problems.add("batch_size", f"must be 1 to {MAX_BATCH_SIZE}, got {batch_size!r}")
+            batch = None
+        else:
+            batch = batch_size
+        iterations = _Converter(self.parameters, self.ranges, problems).iterations(
+            mode, batch, max_samples)
+        if problems.violations:
+            raise InvalidArguments(problems.violations)
+        assert iterations is not None
+        return RunPlan(iterations, dict(self.workflows), dict(self.calls))
+
+
+def check_workflow(name: str, body: Mapping[str, Any], deck: DeckSpec, lookup: WorkflowLookup,
+                   *, source: WorkflowSource) -> CheckedWorkflow:
+    """Validate the workflow, pin the workflows it calls and find its run parameters; the
+    problems found are kept in the result (`CheckedWorkflow.plan` raises them)."""
     planner = _Planner(deck, lookup, source)
     planner.check_workflow(name, body)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not (
-            1 <= batch_size <= MAX_BATCH_SIZE):
-        planner.add("batch_size", f"must be 1 to {MAX_BATCH_SIZE}, got {batch_size!r}")
-        batch = None
-    else:
-        batch = batch_size
-    parameters = run_parameters(body, deck)
-    converter = _Converter(parameters, bounded_inputs(body, deck), planner)
-    iterations = converter.iterations(mode, batch, max_samples)
-    if planner.violations:
-        raise InvalidArguments(planner.violations)
-    assert iterations is not None
-    return RunPlan(iterations, planner.workflows, planner.calls)
+    return CheckedWorkflow(tuple(planner.violations), planner.workflows, planner.calls,
+                           run_parameters(body, deck), bounded_inputs(body, deck))
 
 
 def pin_workflow(name: str, body: Mapping[str, Any], deck: DeckSpec, lookup: WorkflowLookup, *,
                  source: WorkflowSource) -> tuple[RunPlan, list[FieldViolation]]:
     """Validate the workflow and pin the workflows it calls, without parameters: a plan
     with no iterations (a campaign's come from its optimizer) and the problems found."""
-    planner = _Planner(deck, lookup, source)
-    planner.check_workflow(name, body)
-    return RunPlan([], planner.workflows, planner.calls), planner.violations
+    checked = check_workflow(name, body, deck, lookup, source=source)
+    return RunPlan([], checked.workflows, checked.calls), list(checked.violations)
 
 
-class _Planner:
-    """Collects violations and pins the called workflows."""
+class _Problems:
+    """Collects violations (field paths once each, for the checks that ask)."""
 
-    def __init__(self, deck: DeckSpec, lookup: WorkflowLookup, source: WorkflowSource) -> None:
-        self.deck = deck
-        self.lookup = lookup
-        self.source = source
-        self.violations: list[FieldViolation] = []
-        self.fields: set[str] = set()
-        self.workflows: dict[str, dict[str, Any]] = {}
-        self.calls: dict[str, str] = {}
-        self._fetched: dict[tuple[str, int | None], tuple[int, Mapping[str, Any]] | None] = {}
+    def __init__(self, violations: Sequence[FieldViolation] = ()) -> None:
+        self.violations: list[FieldViolation] = list(violations)
+        self.fields: set[str] = {v.field for v in violations}
 
     def add(self, field_path: str, description: str) -> None:
         self.violations.append(FieldViolation(field_path, description))
         self.fields.add(field_path)
+
+
+class _Planner(_Problems):
+    """Collects violations and pins the called workflows."""
+
+    def __init__(self, deck: DeckSpec, lookup: WorkflowLookup, source: WorkflowSource) -> None:
+        super().__init__()
+        self.deck = deck
+        self.lookup = lookup
+        self.source = source
+        self.workflows: dict[str, dict[str, Any]] = {}
+        self.calls: dict[str, str] = {}
+        self._fetched: dict[tuple[str, int | None], tuple[int, Mapping[str, Any]] | None] = {}
 
     def fetch(self, name: str, version: int | None) -> tuple[int, Mapping[str, Any]] | None:
         """`source`, asked once per (name, version) so one run sees one version of each."""
@@ -370,7 +404,7 @@ class _Converter:
     """Checks and converts parameter values per mode."""
 
     def __init__(self, parameters: list[RunParameter],
-                 ranges: dict[str, list[tuple[str, ParamSpec]]], planner: _Planner) -> None:
+                 ranges: dict[str, list[tuple[str, ParamSpec]]], planner: _Problems) -> None:
         self.parameters = {p.name: p for p in parameters}
         self.ranges = ranges
         self.planner = planner

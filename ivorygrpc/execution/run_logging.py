@@ -35,6 +35,8 @@ class RunLogCapture(logging.Handler):
         self._emit_line = emit_line
         self._loop = asyncio.get_running_loop()
         self._pending: set[asyncio.Future[None]] = set()
+        self._handed = 0  # records handed to the loop (emit runs under the handler's lock)
+        self._taken = 0  # ... and taken up there
         self._root_level: int | None = None
 
     def install(self) -> None:
@@ -57,9 +59,11 @@ class RunLogCapture(logging.Handler):
         """Hand a record to the event loop (safe from any thread)."""
         if not from_run_or_deck(record.name) or self._loop.is_closed():
             return
+        self._handed += 1
         self._loop.call_soon_threadsafe(self._schedule, record)
 
     def _schedule(self, record: logging.LogRecord) -> None:
+        self._taken += 1
         task = asyncio.ensure_future(self._emit_line(record))
         self._pending.add(task)
         task.add_done_callback(self._done)
@@ -72,6 +76,8 @@ class RunLogCapture(logging.Handler):
 
     async def drain(self) -> None:
         """Wait until every captured line is written."""
-        await asyncio.sleep(0)  # lines handed over from threads just now
-        while self._pending:
-            await asyncio.gather(*list(self._pending), return_exceptions=True)
+        while self._taken < self._handed or self._pending:
+            if self._taken < self._handed:
+                await asyncio.sleep(0)  # lines handed over just now
+            else:
+                await asyncio.gather(*list(self._pending), return_exceptions=True)

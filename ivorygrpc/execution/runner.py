@@ -4,8 +4,10 @@ Cooperative: pause and stop act between steps (a call in flight is never
 killed; a wait ends early on a stop now). A failing step, a bad value or a
 condition that cannot be evaluated pauses the run with the error; the
 operator retries, skips or stops. Every step start and finish, state change,
-prompt and log line is written to the event log (committed) before the run
-goes on, so a killed server loses nothing that was streamed.
+prompt and log line is written to the event log and committed before anyone
+sees it; a step's start is committed before its instrument moves, and the
+events that only need recording go with the next such commit (`journal`), so
+a killed server loses nothing that was streamed.
 """
 
 from __future__ import annotations
@@ -19,9 +21,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ivorygrpc.deck.codec import BoundCall, OperationCodec, result_to_json
+from ivorygrpc.deck.codec import OperationCodec
 from ivorygrpc.deck.dispatch import Dispatcher
-from ivorygrpc.deck.encode import ResultMismatch
 from ivorygrpc.deck.model import DeckSpec
 from ivorygrpc.errors import InvalidArguments, IvorygrpcError
 from ivorygrpc.execution import values
@@ -34,14 +35,16 @@ from ivorygrpc.execution.control import (
     Decision,
     RunControl,
 )
-from ivorygrpc.execution.events import EventLog
+from ivorygrpc.execution.events import EventLog, Staged
 from ivorygrpc.execution.iterations import IterationSource, PlannedIterations
+from ivorygrpc.execution.journal import Events, RunJournal
 from ivorygrpc.execution.names import PHASE_NAMES
 from ivorygrpc.execution.plan import RunPlan
 from ivorygrpc.execution.run_logging import RunLogCapture
+from ivorygrpc.execution.step_call import InstrumentCall, as_called, jsonable
 from ivorygrpc.execution.values import Sample, StepFailure, step_title
 from ivorygrpc.store._common import utc_now
-from ivorygrpc.store.records import AppendEvent, RunOp, RunRecord, UpdateRun
+from ivorygrpc.store.records import RunRecord
 from ivorygrpc.workflow.parameters import outputs
 from ivorygrpc.workflow.validate import step_kind
 
@@ -105,8 +108,13 @@ class Runner:
         self.main = main or PlannedIterations(plan.iterations)  # or a campaign's optimizer
         self.iterations = self.main.total
         self.progress: dict[str, Any] = {"iterations": self.iterations}
-        self.state = "queued"  # as last written: running or paused while it executes
+        self.journal = RunJournal(deps.log, run.id, self.progress)
         self._capture: RunLogCapture | None = None
+
+    @property
+    def state(self) -> str:
+        """The run's state as last recorded: running or paused while it executes."""
+        return self.journal.state
 
     # -- phases -------------------------------------------------------------------------------
 
@@ -140,6 +148,7 @@ class Runner:
             await capture.drain()
         finally:
             capture.remove()
+            self.journal.flush()  # also when cancelled: before the executor records the end
         # A stop after the iteration that arrives during the cleanup changes nothing.
         if stopped or self._halted():
             state = "stopped"
@@ -161,27 +170,32 @@ class Runner:
                      iterations: list[list[dict[str, Any]]] | IterationSource) -> None:
         steps = self.body.get(phase) or []
         name = PHASE_NAMES[phase]
-        self.progress.update(phase=name, step_id="")
-        await self._write([("phase_started", {"phase": name})], progress=dict(self.progress))
+        self._move(phase=name, step_id="")
+        await self._write([("phase_started", {"phase": name})])
         source = PlannedIterations(iterations) if isinstance(iterations, list) else iterations
+        planned = isinstance(source, PlannedIterations)  # answers without awaiting anything
         total = source.total
         completed = 0
         for index in range(1, total + 1):
             if phase == "main" and (self.control.stop is not None or self._halted()):
                 break
+            if not planned:
+                self.journal.flush()  # an optimizer may take its time
             parameters = await source.next(index)
             if parameters is None:
                 break
             samples = [Sample(i, dict(p)) for i, p in enumerate(parameters)]
             if phase == "main":
-                self.progress.update(iteration=index, fraction=(index - 1) / max(total, 1))
-                await self._event("progress", dict(self.progress))
-            await self._event("iteration_started", {"phase": name, "index": index,
-                                                    "total": total, "parameters": parameters})
+                self._move(iteration=index, fraction=(index - 1) / max(total, 1))
+                self._note("progress", dict(self.progress))
+            self._note("iteration_started", {"phase": name, "index": index, "total": total,
+                                             "parameters": parameters})
             await self._steps(steps, samples, Scope(phase, index))
-            await self._event("iteration_finished", {
+            self._note("iteration_finished", {
                 "phase": name, "index": index, "total": total, "parameters": parameters,
                 "outputs": [s.context() for s in samples]})
+            if not planned:
+                self.journal.flush()
             enough = await source.finished(index, samples, self._halted())
             if self._halted():
                 break
@@ -189,10 +203,10 @@ class Runner:
             if enough:  # a campaign reached its goal
                 break
         if phase == "main" and completed:
-            self.progress.update(step_id="", fraction=completed / max(total, 1))
-            await self._event("progress", dict(self.progress))
-        self.progress["step_id"] = ""
-        await self._write([("phase_finished", {"phase": name})], progress=dict(self.progress))
+            self._move(step_id="", fraction=completed / max(total, 1))
+            self._note("progress", dict(self.progress))
+        self._move(step_id="")
+        await self._write([("phase_finished", {"phase": name})])
 
     # -- step trees ---------------------------------------------------------------------------
 
@@ -310,35 +324,41 @@ class Runner:
             announced = False
             try:
                 arguments, action = prepare()
-                await self._step_started({**ident, "attempt": attempt, "arguments": arguments})
-                announced = True
-                output = await action()
+                start = {**ident, "attempt": attempt, "arguments": arguments}
+                if isinstance(action, InstrumentCall) and action.stageable():
+                    staged = self._stage_started(start)
+                    announced = True
+                    output = await action.call_staged(staged)
+                else:
+                    await self._step_started(start)
+                    announced = True
+                    output = await action()
             except StepFailure as exc:
                 error = {"step_id": step_id, "type": exc.error_type, "message": exc.message}
                 if not announced:
                     arguments = exc.arguments
             except _Abandoned as exc:  # a stop ended the prompt: not an error, not done
-                await self._step_finished({**ident, "attempt": attempt, "arguments": arguments,
-                                           "error": {"step_id": step_id, "type": "Stopped",
-                                                     "message": str(exc)}}, "")
+                self._step_finished({**ident, "attempt": attempt, "arguments": arguments,
+                                     "error": {"step_id": step_id, "type": "Stopped",
+                                               "message": str(exc)}}, "")
                 return SKIPPED
             if self._capture is not None:
                 await self._capture.drain()  # the step's deck log lines come before its end
             finished = {**ident, "attempt": attempt, "arguments": arguments,
                         "duration": f"{time.perf_counter() - started:.6f}s"}
             if error is None:
-                await self._step_finished({**finished, "output": _jsonable(output)}, step_id)
+                self._step_finished({**finished, "output": jsonable(output)}, step_id)
                 return output
             if not announced:  # failed while resolving: record the start too
-                await self._step_started({**ident, "attempt": attempt, "arguments": arguments})
-            await self._step_finished({**finished, "error": error}, "")
+                self._note_started({**ident, "attempt": attempt, "arguments": arguments})
+            self._step_finished({**finished, "error": error}, "")
             answer = await self._pause({"kind": PAUSE_STEP_ERROR, "step_id": step_id,
                                         "error": error, "message": error["message"]},
                                        scope, sample)
             if answer.decision is Decision.RETRY:
                 continue
             if answer.decision is Decision.SKIP:
-                await self._step_finished({**finished, "error": error, "skipped": True}, "")
+                self._step_finished({**finished, "error": error, "skipped": True}, "")
             return SKIPPED
 
     def _prepare(self, step: Mapping[str, Any], sample: Sample, scope: Scope) -> Prepared:
@@ -385,20 +405,8 @@ class Runner:
             raise StepFailure("DeckOffline",
                               "the server runs offline: instruments cannot be called")
         names = [str(n) for n in body.get("save_as") or []]
-
-        async def call() -> Any:
-            try:
-                result = await self.deps.dispatcher.call(inst, method, bound.args, bound.kwargs)
-            except Exception as exc:  # the instrument's own failure
-                raise StepFailure(type(exc).__name__, str(exc) or type(exc).__name__) from exc
-            try:
-                codec.to_response(result)
-                output = result_to_json(result)
-            except (ResultMismatch, ValueError) as exc:
-                raise StepFailure("ResultMismatch", str(exc)) from None
-            values.save(names, output, sample)
-            return output
-        return _as_called(codec, bound, arguments), call
+        call = InstrumentCall(self.deps.dispatcher, inst, method, codec, bound, names, sample)
+        return as_called(codec, bound, arguments), call
 
     def _prepare_call_workflow(self, step: Mapping[str, Any], body: Mapping[str, Any],
                                sample: Sample, scope: Scope) -> Prepared:
@@ -488,7 +496,7 @@ class Runner:
         resumed: list[tuple[str, dict[str, Any]]] = []
         if answer.decision is Decision.ANSWER:
             resumed.append(("prompt_answered", {"pause_id": reason["id"], "user": answer.user,
-                                                "value": _jsonable(answer.value)}))
+                                                "value": jsonable(answer.value)}))
         resumed.append(("state_changed", {"state": "RUN_STATE_RUNNING",
                                           "previous": "RUN_STATE_PAUSED"}))
         await self._write(resumed, state="running", pause=None)
@@ -496,40 +504,44 @@ class Runner:
 
     # -- events -------------------------------------------------------------------------------
 
-    async def _step_started(self, payload: dict[str, Any]) -> None:
-        self.progress["step_id"] = payload["step_id"]
-        await self._write([("step_started", payload)], progress=dict(self.progress))
+    def _move(self, **progress: Any) -> None:
+        self.progress.update(progress)
+        self.journal.progress_changed()
 
-    async def _step_finished(self, payload: dict[str, Any], completed: str) -> None:
-        self.progress["step_id"] = ""
+    async def _step_started(self, payload: dict[str, Any]) -> None:
+        self._move(step_id=payload["step_id"])
+        await self._write([("step_started", payload)])
+
+    def _stage_started(self, payload: dict[str, Any]) -> Staged:
+        """The step's start, for the instrument's thread to commit before the call."""
+        self._move(step_id=payload["step_id"])
+        return self.journal.stage([("step_started", payload)])
+
+    def _note_started(self, payload: dict[str, Any]) -> None:
+        self._move(step_id=payload["step_id"])
+        self._note("step_started", payload)
+
+    def _step_finished(self, payload: dict[str, Any], completed: str) -> None:
+        self._move(step_id="")
         if completed:
             self.progress["last_completed_step_id"] = completed
-        await self._write([("step_finished", payload)], wait=False, progress=dict(self.progress))
+        self._note("step_finished", payload)
+
+    def _note(self, kind: str, payload: dict[str, Any]) -> None:
+        """Record an event that commits with the next write (see `journal`)."""
+        self.journal.note([(kind, payload)])
 
     async def _event(self, kind: str, payload: dict[str, Any]) -> None:
-        fields = {"progress": dict(self.progress)} if kind == "progress" else {}
-        await self._write([(kind, payload)], wait=kind not in _POSTED, **fields)
+        await self.journal.write([(kind, payload)])
 
-    async def _write(self, events: list[tuple[str, dict[str, Any]]], *, wait: bool = True,
-                     **fields: Any) -> None:
-        """Record `events` (and run `fields`). `wait=False` only queues them: they commit
-        with the next awaited write, which always comes before an instrument moves
-        (a step's start), a pause or the end of the phase (one commit, not two)."""
-        now = utc_now()
-        ops: list[RunOp] = [UpdateRun(self.run.id, fields)] if fields else []
-        ops.extend(AppendEvent(self.run.id, kind, payload, now) for kind, payload in events)
-        if wait:
-            await self.deps.log.write(ops)
-        else:
-            self.deps.log.post(ops)
-        self.state = fields.get("state", self.state)
+    async def _write(self, events: Events, **fields: Any) -> None:
+        """Record `events` (and run `fields`) and wait for their commit, with every event
+        noted before."""
+        await self.journal.write(events, **fields)
 
     async def _log_record(self, record: logging.LogRecord) -> None:
         await self._event("log", {"level": record.levelname, "logger": record.name,
                                   "message": record.getMessage()})
-
-
-_POSTED = frozenset({"progress", "iteration_started", "iteration_finished"})
 
 
 def _state_event(state: str, previous: str) -> list[tuple[str, dict[str, Any]]]:
@@ -557,23 +569,7 @@ def _cap_reached(cap: int) -> Callable[[], Prepared]:
     return prepare
 
 
-def _as_called(codec: OperationCodec, bound: BoundCall,
-               given: Mapping[str, Any]) -> dict[str, Any]:
-    """The given arguments as the method gets them (converted), in JSON form."""
-    positional = [p.name for p in codec.op.params if p.positional_only]
-    converted = {**dict(zip(positional, bound.args, strict=False)), **bound.kwargs}
-    return {name: _jsonable(converted[name]) if name in converted else value
-            for name, value in given.items()}
-
-
 def _value(value: Any) -> Callable[[], Awaitable[Any]]:
     async def done() -> Any:
         return value
     return done
-
-
-def _jsonable(value: Any) -> Any:
-    try:
-        return result_to_json(value)
-    except ValueError:
-        return repr(value)

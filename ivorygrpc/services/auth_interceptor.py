@@ -63,9 +63,11 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         needed = required_role(method)
         identity = None
         if needed is not None:
-            try:
-                identity = await self._authorise(method, needed,
-                                                 handler_call_details.invocation_metadata)
+            token = bearer_token(handler_call_details.invocation_metadata)
+            try:  # a cached check needs no await (most calls)
+                identity = (self._accounts.cached_identity(token) if token else None) or (
+                    await self._accounts.authenticate(token))
+                _check_role(method, needed, identity)
             except IvorygrpcError as exc:
                 return _replace(handler, _rejecting(handler, exc), handler.request_deserializer)
         return self._guard(handler, identity)
@@ -81,14 +83,13 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         self._wrapped[key] = (handler, guarded)
         return guarded
 
-    async def _authorise(self, method: str, needed: Role, metadata: Any) -> Identity:
-        identity = await self._accounts.authenticate(bearer_token(metadata))
-        if identity.role < needed:
-            raise PermissionDenied(
-                f"{method} needs the {needed.name.lower()} role; "
-                f"{identity.username!r} is {identity.role.name.lower()}",
-                metadata={"required_role": needed.name.lower()})
-        return identity
+
+def _check_role(method: str, needed: Role, identity: Identity) -> None:
+    if identity.role < needed:
+        raise PermissionDenied(
+            f"{method} needs the {needed.name.lower()} role; "
+            f"{identity.username!r} is {identity.role.name.lower()}",
+            metadata={"required_role": needed.name.lower()})
 
 
 def _kind(handler: Handler) -> str:
@@ -118,10 +119,9 @@ def _decoder(handler: Handler) -> Callable[[Any, Context], Awaitable[Any]]:
     """Decode unary requests inside the handler, so malformed bytes are INVALID_ARGUMENT
     (a failing deserializer would make gRPC answer UNKNOWN with internals)."""
     decode = handler.request_deserializer
+    assert decode is not None
 
     async def decoded(raw: Any, context: Context) -> Any:
-        if decode is None:
-            return raw
         try:
             return decode(raw)
         except Exception:  # DecodeError, recursion limits, bad UTF-8, ...
@@ -135,7 +135,9 @@ def _guarded(handler: Handler, identity: Identity | None) -> Handler:
     if not kind.startswith("unary_") and identity is None:
         return handler  # open streaming-request rpcs (reflection) need nothing
     inner = getattr(handler, kind)
-    decoded = _decoder(handler) if kind.startswith("unary_") else None
+    # (a unary rpc without a deserializer, like a deck rpc, decodes its bytes itself)
+    decoded = (_decoder(handler) if kind.startswith("unary_")
+               and handler.request_deserializer is not None else None)
 
     if inspect.isasyncgenfunction(inner):
         async def stream(request: Any, context: Context) -> AsyncIterator[Any]:
@@ -149,6 +151,14 @@ def _guarded(handler: Handler, identity: Identity | None) -> Handler:
                 with contextlib.suppress(ValueError):  # finalised in another context
                     current_identity.reset(token)
         behaviour: Callable[..., Any] = stream
+    elif decoded is None and inspect.iscoroutinefunction(inner):
+        async def call_coroutine(request: Any, context: Context) -> Any:
+            token = current_identity.set(identity)
+            try:
+                return await inner(request, context)
+            finally:
+                current_identity.reset(token)
+        behaviour = call_coroutine
     else:
         async def call(request: Any, context: Context) -> Any:
             if decoded is not None:

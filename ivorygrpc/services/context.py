@@ -36,18 +36,23 @@ def caller_of(context: Context) -> str:
     return identity.username if identity is not None else ANONYMOUS
 
 
-def _header(context: Context, name: str) -> str:
+def deck_call_headers(context: Context) -> tuple[str, bool]:
+    """The `ivorygrpc-request-id` value (or ``""``) of a typed deck call, and whether it
+    carries `ivorygrpc-override-busy: true` (one pass over the metadata)."""
+    found: dict[str, str | bytes] = {}
     for key, value in context.invocation_metadata() or ():
-        if key == name:
-            return value if isinstance(value, str) else value.decode("utf-8", "replace")
-    return ""
+        if key in _DECK_CALL_HEADERS:
+            found.setdefault(key, value)
+    return _text(found.get(REQUEST_ID_HEADER, "")), _is_true(
+        _text(found.get(OVERRIDE_BUSY_HEADER, "")))
 
 
-def request_id_of(context: Context) -> str:
-    """The `ivorygrpc-request-id` metadata value of a typed deck call, or ``""``."""
-    return _header(context, REQUEST_ID_HEADER)
+_DECK_CALL_HEADERS = (REQUEST_ID_HEADER, OVERRIDE_BUSY_HEADER)
 
 
-def override_busy_of(context: Context) -> bool:
-    """True when a typed deck call carries `ivorygrpc-override-busy: true`."""
-    return _header(context, OVERRIDE_BUSY_HEADER).strip().lower() in ("true", "1", "yes")
+def _text(value: str | bytes) -> str:
+    return value if isinstance(value, str) else value.decode("utf-8", "replace")
+
+
+def _is_true(text: str) -> bool:
+    return text.strip().lower() in ("true", "1", "yes")

@@ -11,7 +11,7 @@ from google.protobuf.message import DecodeError
 from ivorygrpc.deck.codec import OperationCodec
 from ivorygrpc.direct_control import DirectControl
 from ivorygrpc.errors import FieldViolation, InvalidArguments
-from ivorygrpc.services.context import Context, caller_of, override_busy_of, request_id_of
+from ivorygrpc.services.context import Context, caller_of, deck_call_headers
 from ivorygrpc.services.errors import abort
 
 Unary = Callable[[bytes, Context], Awaitable[bytes]]
@@ -25,9 +25,9 @@ def _handler(control: DirectControl, codec: OperationCodec) -> Unary:
             except DecodeError:
                 raise InvalidArguments([FieldViolation("", "request is not a valid "
                                                        f"{codec.op.rpc}Request")]) from None
-            response = await control.call_typed(codec, request, caller_of(context),
-                                                request_id_of(context),
-                                                override_busy=override_busy_of(context))
+            request_id, override_busy = deck_call_headers(context)
+            response = await control.call_typed(codec, request, caller_of(context), request_id,
+                                                override_busy=override_busy)
             return response.SerializeToString()
         except grpc.aio.AbortError:
             raise

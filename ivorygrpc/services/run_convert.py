@@ -1,18 +1,20 @@
 """Runs and run events <-> `ivorygrpc.v1` messages.
 
 Stored payloads are already the JSON form of their messages (proto field
-names, enum names), so conversion is `json_format.ParseDict`; step events (two
-per step, streamed to every watcher) take a direct path that gives the same
-message without json_format's per-field Python work.
+names, enum names), so conversion is `json_format.ParseDict`; step, progress
+and iteration events (streamed to every watcher for every step and iteration)
+take a direct path that gives the same message without json_format's
+per-field Python work, and fall back to `ParseDict` for anything unusual.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
-from google.protobuf import json_format, message, struct_pb2
+from google.protobuf import duration_pb2, json_format, message, struct_pb2, timestamp_pb2
 
 from ivorygrpc.errors import FieldViolation, InvalidArguments
 from ivorygrpc.execution.campaign_run import CampaignMode
@@ -71,52 +73,123 @@ def run_message(run: RunRecord, queue_position: int, *, plan: Mapping[str, Any] 
 def event_message(event: EventRecord) -> run_pb2.RunEvent:
     """The `RunEvent` message of a stored event."""
     msg = run_pb2.RunEvent(sequence=event.sequence, run_id=event.run_id)
-    msg.time.CopyFrom(timestamp(event.time))
+    _set_time(msg.time, event.time)
     target = getattr(msg, event.kind)
-    if event.kind in _STEP_KINDS:
-        _step_event(event.payload, target)
-    else:
+    direct = _DIRECT.get(event.kind)
+    if direct is None:
+        _parse(event.payload, target)
+        return msg
+    try:
+        direct(event.payload, target)
+    except (TypeError, ValueError, KeyError, AttributeError, json_format.ParseError):
+        target.Clear()
         _parse(event.payload, target)
     return msg
 
 
-_STEP_KINDS = frozenset({"step_started", "step_finished"})
-_STEP_SCALARS = frozenset({"step_id", "kind", "title", "iteration", "sample", "attempt"})
-_STEP_FIELDS = _STEP_SCALARS | {"phase", "arguments", "output", "duration", "error", "skipped"}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _set_time(target: timestamp_pb2.Timestamp, moment: datetime) -> None:
+    """`target.FromDatetime(moment)` without its Python time-tuple work (aware times)."""
+    if moment.tzinfo is None:
+        target.FromDatetime(moment)
+        return
+    since = moment - _EPOCH
+    target.seconds = since.days * 86_400 + since.seconds
+    target.nanos = since.microseconds * 1000
+
+
+def _set_duration(target: duration_pb2.Duration, text: str) -> None:
+    """`target.FromJsonString(text)`, directly for the runner's own "S.ffffffs" form."""
+    whole, dot, fraction = text[:-1].partition(".")
+    if (text[-1:] == "s" and dot and len(fraction) == 6 and whole.isdigit()
+            and fraction.isdigit() and whole.isascii() and fraction.isascii()):
+        target.seconds = int(whole)
+        target.nanos = int(fraction) * 1000
+    else:
+        target.FromJsonString(text)
+
+
 _PHASES: dict[str, run_pb2.RunPhase] = dict(run_pb2.RunPhase.items())  # type: ignore[arg-type]
 
 
 def _step_event(data: Mapping[str, Any], target: run_pb2.StepEvent) -> None:
-    """`_parse(data, target)` for a `StepEvent`; anything unusual takes `_parse` itself."""
-    try:
-        if not data.keys() <= _STEP_FIELDS:
-            raise ValueError("unknown field")
-        for key in _STEP_SCALARS & data.keys():
-            value = data[key]
-            if type(value) not in (str, int) or (key in ("step_id", "kind", "title")) != (
-                    type(value) is str):
+    """What `_parse(data, target)` gives for a `StepEvent`; raises for anything unusual
+    (the caller then clears `target` and takes `_parse`)."""
+    _fields(data, target, _STEP_FIELDS)
+    if data.get("skipped") is not None:
+        if type(data["skipped"]) is not bool:
+            raise ValueError("skipped")
+        target.skipped = data["skipped"]
+    if data.get("arguments") is not None:
+        _check_plain(data["arguments"])
+        target.arguments.SetInParent()  # present also when empty, as ParseDict does
+        target.arguments.update(data["arguments"])
+    if "output" in data:
+        _check_plain(data["output"])
+        _set_value(target.output, data["output"])
+    if data.get("duration") is not None:
+        _set_duration(target.duration, data["duration"])
+    if data.get("error") is not None:
+        _parse(data["error"], target.error)
+
+
+def _progress_event(data: Mapping[str, Any], target: run_pb2.RunProgress) -> None:
+    """As `_step_event`, for a `RunProgress`."""
+    _fields(data, target, _PROGRESS_FIELDS)
+    if "fraction" in data:
+        fraction = data["fraction"]
+        if type(fraction) not in (int, float) or not math.isfinite(fraction):
+            raise ValueError("fraction")
+        target.fraction = fraction
+
+
+def _iteration_event(data: Mapping[str, Any], target: run_pb2.IterationEvent) -> None:
+    """As `_step_event`, for an `IterationEvent`."""
+    _fields(data, target, _ITERATION_FIELDS)
+    for key in ("parameters", "outputs"):
+        structs = data.get(key)
+        if structs is None:
+            continue
+        if type(structs) is not list:
+            raise ValueError(key)
+        repeated = getattr(target, key)
+        for struct in structs:
+            if type(struct) is not dict:
                 raise ValueError(key)
-            setattr(target, key, value)
-        if "phase" in data:
-            target.phase = _PHASES[data["phase"]]
-        if data.get("skipped") is not None:
-            if type(data["skipped"]) is not bool:
-                raise ValueError("skipped")
-            target.skipped = data["skipped"]
-        if data.get("arguments") is not None:
-            _check_plain(data["arguments"])
-            target.arguments.SetInParent()  # present also when empty, as ParseDict does
-            target.arguments.update(data["arguments"])
-        if "output" in data:
-            _check_plain(data["output"])
-            _set_value(target.output, data["output"])
-        if data.get("duration") is not None:
-            target.duration.FromJsonString(data["duration"])
-        if data.get("error") is not None:
-            _parse(data["error"], target.error)
-    except (TypeError, ValueError, KeyError, AttributeError, json_format.ParseError):
-        target.Clear()
-        _parse(data, target)
+            _check_plain(struct)
+            repeated.add().update(struct)
+
+
+_TEXT, _INTEGER, _PHASE, _OTHER = range(4)
+
+
+def _fields(data: Mapping[str, Any], target: Any, known: Mapping[str, int]) -> None:
+    """Set `data`'s text, integer and phase fields on `target` (the others are the
+    caller's); KeyError for a key `known` does not have."""
+    for key, value in data.items():
+        kind = known[key]
+        if kind == _OTHER:
+            continue
+        if kind == _PHASE:
+            target.phase = _PHASES[value]
+        elif type(value) is not (str if kind == _TEXT else int):
+            raise ValueError(key)
+        else:
+            setattr(target, key, value)  # ValueError when out of the field's range
+
+
+_STEP_FIELDS = {"step_id": _TEXT, "kind": _TEXT, "title": _TEXT, "iteration": _INTEGER,
+                "sample": _INTEGER, "attempt": _INTEGER, "phase": _PHASE,
+                **dict.fromkeys(("arguments", "output", "duration", "error", "skipped"), _OTHER)}
+_PROGRESS_FIELDS = {"step_id": _TEXT, "last_completed_step_id": _TEXT, "iteration": _INTEGER,
+                    "iterations": _INTEGER, "phase": _PHASE, "fraction": _OTHER}
+_ITERATION_FIELDS = {"index": _INTEGER, "total": _INTEGER, "phase": _PHASE,
+                     "parameters": _OTHER, "outputs": _OTHER}
+_DIRECT: dict[str, Callable[[Mapping[str, Any], Any], None]] = {
+    "step_started": _step_event, "step_finished": _step_event, "progress": _progress_event,
+    "iteration_started": _iteration_event, "iteration_finished": _iteration_event}
 
 
 def _check_plain(value: Any) -> None:

@@ -1,33 +1,25 @@
 """The direct-call repository (thread-safe).
 
-`start` and `finish` are on the hot path of every direct call: they use Core
-statements (no ORM unit of work) and commit in groups: concurrent threads'
-writes share one transaction (`GroupCommit`), so a write is durable when its
-method returns, without a commit of its own per call.
+`start` and `finish` are on the hot path of every direct call: they run prebuilt
+SQL on the driver's cursor (no ORM, no SQLAlchemy execution context) and commit
+in groups: concurrent threads' writes share one transaction (`GroupCommit`), so
+a write is durable when its method returns, without a commit of its own per call.
+The values are written exactly as the ORM columns would write them (`_Sql`), so
+every other reader sees the same rows.
 """
 
 from __future__ import annotations
 
 import builtins
+import json
 import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import (
-    Connection,
-    CursorResult,
-    Engine,
-    Table,
-    and_,
-    bindparam,
-    insert,
-    or_,
-    select,
-    update,
-)
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import CursorResult, Engine, Table, and_, or_, select, update
+from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivorygrpc.store._common import (
@@ -35,30 +27,68 @@ from ivorygrpc.store._common import (
     check_limit,
     check_text,
     clean_text,
-    stored_json,
     utc_now,
 )
-from ivorygrpc.store.models import CallRow
+from ivorygrpc.store.models import CallRow, json_dumps
 from ivorygrpc.store.records import CallRecord
 
 INTERRUPTED = "Interrupted"
 INTERRUPTED_MESSAGE = "the server stopped before the call ended"
 CALLS = cast(Table, CallRow.__table__)
-# Built once: a statement object caches its compiled form (the hot path skips compiling).
-_INSERT = insert(CALLS)
-_FINISH = (update(CALLS)
-           .where(CALLS.c.id == bindparam("call_id"), CALLS.c.state == "running")
-           .values({name: bindparam(f"new_{name}") for name in
-                    ("state", "finished_at", "output", "error_type", "error_message")})
-           .returning(*CALLS.c))
-_BY_ID = select(CALLS).where(CALLS.c.id == bindparam("call_id"))
+_COLUMNS = tuple(column.name for column in CALLS.columns)
+_JSON_COLUMNS = ("arguments", "output")
+_FINISHED = ("state", "finished_at", "output", "error_type", "error_message")
 T = TypeVar("T")
+_ENCODE = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
+
+
+def _json_text(value: Any) -> str:
+    """`json_dumps(value)`, the stored JSON text, with a prebuilt encoder when it can."""
+    try:
+        return _ENCODE(value)
+    except ValueError:  # non-finite floats: json_dumps spells them as strings
+        return json_dumps(value)
+
+
+class _Sql:
+    """The two hot statements in the driver's own parameter style, and the values as
+    the ORM types bind them (SQLite: naive UTC text timestamps, JSON as text;
+    PostgreSQL: aware timestamps, JSON cast from text)."""
+
+    def __init__(self, engine: Engine) -> None:
+        dialect = engine.dialect
+        if dialect.paramstyle == "qmark":
+            mark = "?"
+        elif dialect.paramstyle in ("format", "pyformat"):
+            mark = "%s"
+        else:
+            raise ValueError(f"unsupported DBAPI parameter style {dialect.paramstyle!r}")
+        self.sqlite = dialect.name == "sqlite"
+        json_mark = mark if self.sqlite else f"CAST({mark} AS JSON)"
+
+        def marks(names: tuple[str, ...]) -> list[str]:
+            return [json_mark if name in _JSON_COLUMNS else mark for name in names]
+
+        self.insert = (f"INSERT INTO {CALLS.name} ({', '.join(_COLUMNS)}) "
+                       f"VALUES ({', '.join(marks(_COLUMNS))})")
+        assignments = ", ".join(f"{name} = {value}"
+                                for name, value in zip(_FINISHED, marks(_FINISHED), strict=True))
+        self.finish = (f"UPDATE {CALLS.name} SET {assignments} "
+                       f"WHERE id = {mark} AND state = 'running'")
+        self.integrity_error: type[Exception] = dialect.loaded_dbapi.IntegrityError
+
+    def time(self, value: datetime) -> Any:
+        """`value` (aware) as `UtcDateTime` binds it."""
+        value = value.astimezone(UTC)
+        if self.sqlite:
+            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+        return value
 
 
 class _Write(Generic[T]):
     __slots__ = ("apply", "done", "error", "result")
 
-    def __init__(self, apply: Callable[[Connection], T]) -> None:
+    def __init__(self, apply: Callable[[DBAPICursor], T]) -> None:
         self.apply = apply
         self.done = False
         self.result: T | None = None
@@ -69,21 +99,21 @@ class GroupCommit:
     """Leader/follower group commit for threads.
 
     `run(apply)` queues `apply`; whoever holds the commit lock next applies every
-    queued write in one transaction and commits it, so the writes of threads that
-    arrived while a commit was in progress share the next commit. A write that
-    fails is retried alone, so one bad write never fails the others. `run`
-    returns once its write is committed (or raises what `apply` raised).
+    queued write on one driver cursor in one transaction and commits it, so the
+    writes of threads that arrived while a commit was in progress share the next
+    commit. A write that fails is retried alone, so one bad write never fails the
+    others. `run` returns once its write is committed (or raises what `apply` raised).
     """
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self._engine: Engine = sessions.kw["bind"]
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
         self._queue: list[_Write[Any]] = []
         self._queue_lock = threading.Lock()
         self._commit_lock = threading.Lock()
         self.groups = 0  # committed transactions (for tests and diagnostics)
 
-    def run(self, apply: Callable[[Connection], T]) -> T:
-        """Apply and commit `apply(connection)`, together with concurrent writes."""
+    def run(self, apply: Callable[[DBAPICursor], T]) -> T:
+        """Apply and commit `apply(cursor)`, together with concurrent writes."""
         write = _Write(apply)
         with self._queue_lock:
             self._queue.append(write)
@@ -97,16 +127,22 @@ class GroupCommit:
         return cast(T, write.result)
 
     def _commit(self, group: builtins.list[_Write[Any]]) -> None:
+        connection = self._engine.raw_connection()  # a pooled connection: Store.close waits
         try:
-            with self._engine.begin() as connection:
-                results = [write.apply(connection) for write in group]
-        except Exception as exc:
-            if len(group) == 1:
-                group[0].error, group[0].done = exc, True
+            try:
+                cursor = connection.cursor()
+                results = [write.apply(cursor) for write in group]
+                connection.commit()
+            except Exception as exc:
+                connection.rollback()
+                if len(group) == 1:
+                    group[0].error, group[0].done = exc, True
+                    return
+                for write in group:
+                    self._commit([write])
                 return
-            for write in group:
-                self._commit([write])
-            return
+        finally:
+            connection.close()
         self.groups += 1
         for write, result in zip(group, results, strict=True):
             write.result, write.done = result, True
@@ -118,7 +154,9 @@ class CallRepository(Repository):
     def __init__(self, sessions: sessionmaker[Session],
                  clock: Callable[[], datetime] = utc_now) -> None:
         super().__init__(sessions, clock)
-        self.group_commit = GroupCommit(sessions)
+        engine: Engine = sessions.kw["bind"]
+        self.group_commit = GroupCommit(engine)
+        self._sql = _Sql(engine)
 
     def start(self, *, instrument: str, method: str, arguments: dict[str, Any], caller: str,
               request_id: str = "") -> tuple[CallRecord, bool]:
@@ -127,20 +165,22 @@ class CallRepository(Repository):
         A non-empty `request_id` already used by `caller` returns `(existing, False)`
         instead; a unique partial index settles concurrent starts.
         """
-        check_text(instrument=instrument, method=method, caller=caller, request_id=request_id)
+        if "\x00" in instrument + method + caller + request_id:
+            check_text(instrument=instrument, method=method, caller=caller,
+                       request_id=request_id)  # raises, naming the field
         if request_id:
             existing = self.find_by_request_id(caller, request_id)
             if existing is not None:
                 return existing, False
-        record = CallRecord(
-            id=uuid.uuid4().hex, instrument=instrument, method=method,
-            arguments=stored_json(arguments), caller=caller, request_id=request_id,
-            state="running", started_at=self._now(), finished_at=None, output=None,
-            error_type="", error_message="")
-        row = {name: getattr(record, name) for name in _COLUMNS}
+        text = _json_text(arguments)  # raises TypeError if not JSON-able
+        record = CallRecord(uuid.uuid4().hex, instrument, method, json.loads(text), caller,
+                            request_id, "running", self._now(), None, None, "", "")
+        sql = self._sql
+        row = (record.id, instrument, method, text, caller, request_id, "running",
+               sql.time(record.started_at), None, None, "", "")
         try:
-            self.group_commit.run(lambda connection: connection.execute(_INSERT, [row]))
-        except IntegrityError:
+            self.group_commit.run(lambda cursor: cursor.execute(sql.insert, row))
+        except sql.integrity_error:
             existing = self.find_by_request_id(caller, request_id) if request_id else None
             if existing is None:
                 raise
@@ -148,29 +188,35 @@ class CallRepository(Repository):
         return record, True
 
     def finish(self, call_id: str, *, output: Any = None, error_type: str = "",
-               error_message: str = "") -> CallRecord:
+               error_message: str = "", started: CallRecord | None = None) -> CallRecord:
         """End a running call: `failed` when `error_type` is set, else `succeeded`.
 
         The first outcome wins: a call that already ended is returned unchanged.
-        Raises KeyError for an unknown id.
+        Raises KeyError for an unknown id. Given the call's `started` record (as
+        `start` returned it), the ended record is built from it instead of read back.
         """
-        state = "failed" if error_type else "succeeded"
-        values: dict[str, Any] = {
-            "call_id": call_id, "new_state": state, "new_finished_at": self._now(),
-            "new_output": None if error_type else output,
-            "new_error_type": clean_text(error_type),
-            "new_error_message": clean_text(error_message)}
+        failed = bool(error_type)
+        text = None if failed or output is None else _json_text(output)
+        finished_at = self._now()
+        error_type, error_message = clean_text(error_type), clean_text(error_message)
+        values = ("failed" if failed else "succeeded", self._sql.time(finished_at), text,
+                  error_type, error_message, call_id)
+        sql = self._sql
 
-        def apply(connection: Connection) -> Any:
-            row = connection.execute(_FINISH, values).first()
-            if row is None:  # ended already, or unknown
-                row = connection.execute(_BY_ID, {"call_id": call_id}).first()
-            return row
+        def apply(cursor: DBAPICursor) -> int:
+            cursor.execute(sql.finish, values)
+            return cursor.rowcount
 
-        row = self.group_commit.run(apply)
-        if row is None:
+        changed = self.group_commit.run(apply)
+        if changed == 1 and started is not None and started.id == call_id:
+            return CallRecord(
+                call_id, started.instrument, started.method, started.arguments, started.caller,
+                started.request_id, values[0], started.started_at, finished_at,
+                None if text is None else json.loads(text), error_type, error_message)
+        record = self.get(call_id)  # ended already (the first outcome wins), or unknown
+        if record is None:
             raise KeyError(call_id)
-        return _record(row)
+        return record
 
     def get(self, call_id: str) -> CallRecord | None:
         """The record `call_id`, or None."""
@@ -220,8 +266,6 @@ class CallRepository(Repository):
                     error_message=INTERRUPTED_MESSAGE)))
             return result.rowcount
 
-
-_COLUMNS = tuple(column.name for column in CALLS.columns)
 
 
 def _record(row: Any) -> CallRecord:

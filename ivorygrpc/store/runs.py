@@ -21,15 +21,19 @@ the same columns become one executemany; consecutive `InsertRun`s one multi-row 
 from __future__ import annotations
 
 import builtins
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
+    JSON,
     Connection,
+    Dialect,
     Engine,
     Table,
+    TypeDecorator,
     and_,
     bindparam,
     delete,
@@ -48,9 +52,8 @@ from ivorygrpc.store._common import (
     check_limit,
     check_text,
     clean_text,
-    stored_json,
 )
-from ivorygrpc.store.models import RunEventMarkRow, RunEventRow, RunPlanRow, RunRow
+from ivorygrpc.store.models import RunEventMarkRow, RunEventRow, RunPlanRow, RunRow, json_dumps
 from ivorygrpc.store.records import (
     ACTIVE_RUN_STATES,
     RUN_FIELDS,
@@ -78,7 +81,28 @@ KIND_LENGTH = 32  # run_events.kind is VARCHAR(32)
 MARK_ID = 1
 TARGET = "target_run_id"  # the bind parameter of the run an UPDATE is for
 UPDATE_BY_ID = update(RUNS).where(RUNS.c.id == bindparam(TARGET))
-_GET_RUN = select(*RUN_COLUMNS).where(RUNS.c.id == bindparam("run_id"))  # built once: hot
+# Statements of the hot paths, built once (SQLAlchemy then reuses their cache keys).
+_GET_RUN = select(*RUN_COLUMNS).where(RUNS.c.id == bindparam("run_id"))
+_BY_REQUEST_ID = select(*RUN_COLUMNS).where(RUNS.c.submitter == bindparam("submitter"),
+                                            RUNS.c.request_id == bindparam("request_id"))
+_INSERT_RUNS = insert(RUNS)
+_INSERT_PLANS = insert(PLANS)
+
+
+class _DumpedJson(TypeDecorator[Any]):
+    """A JSON column given its text already made by `json_dumps` (dumped once, not twice)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None  # the text goes as it is (PostgreSQL still casts it to JSON)
+
+
+_EVENT_VALUES = {"payload": bindparam("payload", type_=_DumpedJson())}
+_INSERT_EVENT = insert(EVENTS).values(_EVENT_VALUES).returning(EVENTS.c.sequence)
+_INSERT_EVENTS = insert(EVENTS).values(_EVENT_VALUES).returning(
+    EVENTS.c.sequence, sort_by_parameter_order=True)
 NEWEST = select(func.max(EVENTS.c.sequence)).scalar_subquery()
 RAISE_MARK = update(MARK).where(MARK.c.id == MARK_ID, MARK.c.sequence < NEWEST).values(
     sequence=NEWEST)
@@ -125,8 +149,8 @@ class RunRepository(Repository):
                     elif step.kind == "update":
                         _update(connection, step)
                     elif step.kind == "insert":
-                        connection.execute(insert(RUNS), step.rows)
-                        connection.execute(insert(PLANS), step.plans)
+                        connection.execute(_INSERT_RUNS, step.rows)
+                        connection.execute(_INSERT_PLANS, step.plans)
                     else:
                         _delete(connection, step.rows[0][TARGET])
         except IntegrityError as exc:
@@ -152,9 +176,10 @@ class RunRepository(Repository):
         """The run `submitter` created with `request_id`, or None (always None for "")."""
         if not request_id or "\x00" in request_id + submitter:
             return None
-        with self._sessions() as session:
-            row = session.execute(select(*RUN_COLUMNS).where(
-                RUNS.c.submitter == submitter, RUNS.c.request_id == request_id)).first()
+        engine: Engine = self._sessions.kw["bind"]
+        with engine.connect() as connection:
+            row = connection.execute(_BY_REQUEST_ID, {"submitter": submitter,
+                                                      "request_id": request_id}).first()
             return None if row is None else _run(row)
 
     def plan(self, run_id: str) -> dict[str, Any] | None:
@@ -394,7 +419,7 @@ def _event_row(op: AppendEvent) -> dict[str, Any]:
         raise ValueError(f"an event kind has 1 to {KIND_LENGTH} characters: {op.kind!r}")
     _dict("payload", op.payload)
     return {"run_id": op.run_id, "time": aware("time", op.time), "kind": op.kind,
-            "payload": stored_json(op.payload)}
+            "payload": json_dumps(op.payload)}  # text: bound as it is, see _DumpedJson
 
 
 def _integer(name: str, value: Any) -> None:
@@ -412,14 +437,12 @@ def _dict(name: str, value: Any) -> None:
 def _append(connection: Connection, rows: builtins.list[dict[str, Any]]) -> builtins.list[
         EventRecord]:
     if len(rows) == 1:
-        sequences = [connection.execute(insert(EVENTS).returning(EVENTS.c.sequence),
-                                        rows[0]).scalar_one()]
+        sequences = [connection.execute(_INSERT_EVENT, rows[0]).scalar_one()]
     else:
-        sequences = builtins.list(connection.execute(
-            insert(EVENTS).returning(EVENTS.c.sequence, sort_by_parameter_order=True),
-            rows).scalars())
-    return [EventRecord(sequence=sequence, **row) for sequence, row in zip(
-        sequences, rows, strict=True)]
+        sequences = builtins.list(connection.execute(_INSERT_EVENTS, rows).scalars())
+    return [EventRecord(sequence, row["run_id"], row["time"], row["kind"],
+                        json.loads(row["payload"]))  # as it reads back
+            for sequence, row in zip(sequences, rows, strict=True)]
 
 
 def _update(connection: Connection, step: _Step) -> None:

@@ -16,13 +16,15 @@ that no longer exists (as if it was saved after the delete).
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable
+import contextlib
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from ivorygrpc.errors import AlreadyExists, FailedPrecondition, NotFound, StaleEtag
 from ivorygrpc.store._common import (
@@ -32,6 +34,7 @@ from ivorygrpc.store._common import (
     check_text,
     clean_text,
     stored_json,
+    utc_now,
 )
 from ivorygrpc.store.models import WorkflowCallRow, WorkflowRow, WorkflowVersionRow
 from ivorygrpc.store.records import WORKFLOW_ORDERS, WORKFLOW_STATES, WorkflowRecord
@@ -45,6 +48,32 @@ LATEST = WorkflowVersionRow.version == WorkflowRow.latest_version
 
 class WorkflowRepository(Repository):
     """Workflows by name: create, save versions (optimistic), finalize, delete, list."""
+
+    def __init__(self, sessions: sessionmaker[Session],
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        super().__init__(sessions, clock)
+        self._changes = 0
+        self._changes_lock = threading.Lock()
+
+    @property
+    def changes(self) -> int:
+        """Grows after every change made through this repository (committed or not).
+
+        Something computed from workflows read after seeing `changes` at some value is
+        still right while `changes` has that value (one server per database: nothing
+        else writes workflows).
+        """
+        return self._changes
+
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[Session]:
+        """A write transaction; `changes` grows once it has ended (after the commit)."""
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        finally:
+            with self._changes_lock:
+                self._changes += 1
 
     def create(self, name: str, body: dict[str, Any], *, author: str,
                calls: Iterable[str] = ()) -> WorkflowRecord:
@@ -61,7 +90,7 @@ class WorkflowRepository(Repository):
         now = self._now()
         workflow = WorkflowRow(name=name, latest_version=1, state=EDITING, created_at=now,
                                updated_at=now, **_listed(name, stored))
-        with self._sessions.begin() as session:
+        with self._changing() as session:
             session.add(workflow)
             try:
                 session.flush()
@@ -104,7 +133,7 @@ class WorkflowRepository(Repository):
             statement = statement.where(WorkflowRow.latest_version == expected_version)
         statement = statement.values(latest_version=WorkflowRow.latest_version + 1,
                                      updated_at=now, **_listed(name, stored))
-        with self._sessions.begin() as session:
+        with self._changing() as session:
             result = cast(CursorResult[Any], session.execute(
                 statement, execution_options=NO_SYNC))
             workflow = session.get(WorkflowRow, name, populate_existing=True)
@@ -129,7 +158,7 @@ class WorkflowRepository(Repository):
         """
         if "\x00" in name:
             return None
-        with self._sessions.begin() as session:
+        with self._changing() as session:
             session.execute(update(WorkflowRow).where(
                 WorkflowRow.name == name, WorkflowRow.state == EDITING).values(
                 state=FINALIZED), execution_options=NO_SYNC)
@@ -145,7 +174,7 @@ class WorkflowRepository(Repository):
         """
         if "\x00" in name:
             return False
-        with self._sessions.begin() as session:
+        with self._changing() as session:
             # the row first: it serialises with saves of this workflow and waits for the
             # saves that lock it as a callee; versions and calls go by ON DELETE CASCADE
             result = cast(CursorResult[Any], session.execute(

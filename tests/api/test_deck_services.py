@@ -6,7 +6,7 @@ import asyncio
 
 import grpc
 import pytest
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import json_format, message_factory, struct_pb2
 
 from ivorygrpc.v1 import call_record_pb2
 from ivorygrpc.v1 import control_service_pb2 as pb
@@ -164,3 +164,27 @@ async def test_a_cancelled_call_keeps_the_instrument_locked_and_is_recorded(
     retry = await stub.CallMethod(slow)  # the first attempt finished and was recorded
     assert retry.call.state == call_record_pb2.CALL_STATE_SUCCEEDED
     assert retry.result.number_value == 1
+
+
+async def test_a_cancelled_typed_call_without_request_id_still_records_its_outcome(
+        serve_deck: ServeDeck) -> None:
+    served = await serve_deck(API_DECK)
+    client = await DeckClient.connect(served.channel)
+    stub = pb_grpc.ControlServiceStub(served.channel)
+    method = client.pool.FindServiceByName(
+        "ivorygrpc.deck.probe.v1.ProbeService").methods_by_name["Hold"]
+    request_cls = message_factory.GetMessageClass(method.input_type)
+    hold = served.channel.unary_unary("/ivorygrpc.deck.probe.v1.ProbeService/Hold",
+                                      request_serializer=request_cls.SerializeToString,
+                                      response_deserializer=lambda raw: raw)
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await hold(request_cls(seconds=0.5), timeout=0.1)
+    assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    # A call queued behind it waits for the instrument, then both are recorded.
+    quick = await stub.CallMethod(pb.CallMethodRequest(instrument="probe", method="hold",
+                                                       arguments=json_format.ParseDict(
+                                                           {"seconds": 0}, struct_pb2.Struct())))
+    assert quick.result.number_value == 1
+    calls = (await stub.ListCalls(pb.ListCallsRequest(instrument="probe"))).calls
+    assert [c.state for c in calls] == [call_record_pb2.CALL_STATE_SUCCEEDED] * 2
+    assert calls[1].arguments["seconds"] == 0.5

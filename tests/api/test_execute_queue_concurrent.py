@@ -65,7 +65,8 @@ async def test_concurrent_creates_answer_what_is_stored_in_one_queue_order(
 async def test_concurrent_edits_share_commits(served: Served) -> None:
     stub = pb_grpc.ExecuteServiceStub(served.channel)
     executor = served.server.executor
-    ids = [r.id for r in await _create_many(stub, RUNS)]
+    # in queue order: concurrent creates queue in the order their checks finish
+    ids = [r.id for r in sorted(await _create_many(stub, RUNS), key=lambda r: r.queue_position)]
     groups = executor.log.groups
     # all in this event loop: every edit is decided before the writer runs once
     moved = await asyncio.gather(*(executor.move_run(ids[i], before=ids[0])

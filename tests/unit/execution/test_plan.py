@@ -21,6 +21,7 @@ from ivorygrpc.execution.plan import (
     RepeatMode,
     RowsMode,
     RunPlan,
+    check_workflow,
     csv_template,
     lookup_from_source,
     plan_run,
@@ -671,3 +672,38 @@ def test_parameters_inside_a_disabled_block_are_not_needed() -> None:
     assert [p.name for p in run_parameters(body, DECK)] == ["text"]
     (sample,) = plan(body, RepeatMode(1, {"text": "t"})).iterations[0]
     assert sample == {"text": "t"}
+
+
+# -- a checked workflow planned again -----------------------------------------------------------
+
+
+def test_a_checked_workflow_plans_each_mode_on_its_own() -> None:
+    library = Library()
+    checked = check_workflow("wf", DOSE, DECK, library.lookup, source=library.source)
+    one = checked.plan(RepeatMode(1, {"volume": 1, "n": 2, "speed": "FAST"}), 1)
+    two = checked.plan(RowsMode([{"volume": 2.5, "n": 3, "speed": "SLOW"}] * 2), 2)
+    assert one == plan(DOSE, RepeatMode(1, {"volume": 1, "n": 2, "speed": "FAST"}))
+    assert two.iterations == [[{"volume": 2.5, "n": 3, "speed": "SLOW"}] * 2]
+    with pytest.raises(InvalidArguments) as first:
+        checked.plan(RepeatMode(0, {}), 1)
+    with pytest.raises(InvalidArguments) as again:
+        checked.plan(RepeatMode(0, {}), 1)
+    assert first.value.violations == again.value.violations  # nothing carried over
+
+
+def test_a_checked_workflow_keeps_its_own_problems_first_on_every_plan() -> None:
+    library = Library()
+    body = {"main": [call("m1", "nonexistent"), call("m2", "cycles", n=param("n"))]}
+    checked = check_workflow("wf", body, DECK, library.lookup, source=library.source)
+    expected = [v.field for v in checked.violations]
+    assert expected and all(f.startswith("workflow.") for f in expected)
+    for _ in range(2):
+        with pytest.raises(InvalidArguments) as caught:
+            checked.plan(RepeatMode(1, {"n": 99}), 0)
+        fields = [v.field for v in caught.value.violations]
+        assert fields[:len(expected)] == expected
+        assert fields[len(expected):] == ["batch_size", "mode.repeat.parameters.n"]
+    with pytest.raises(InvalidArguments) as direct:
+        plan_run("wf", body, DECK, RepeatMode(1, {"n": 99}), 0, library.lookup,
+                 source=library.source)
+    assert direct.value.violations == caught.value.violations

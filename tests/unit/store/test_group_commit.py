@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, text
+from sqlalchemy import text
+from sqlalchemy.engine.interfaces import DBAPICursor
 
 from ivorygrpc.store import CallRecord, Store
 from ivorygrpc.store.database import MIGRATIONS, at_head, head_revision
@@ -39,7 +40,7 @@ def _blocking_leader(store: Store) -> tuple[threading.Thread, threading.Event]:
     gate = threading.Event()
     holding = threading.Event()
 
-    def hold(connection: Connection) -> None:
+    def hold(cursor: DBAPICursor) -> None:
         holding.set()
         gate.wait(10)
 
@@ -80,7 +81,7 @@ def test_a_failing_write_fails_alone(store: Store) -> None:
     def bad() -> None:
         try:
             store.calls.group_commit.run(
-                lambda connection: connection.execute(text("SELECT * FROM no_such_table")))
+                lambda cursor: cursor.execute("SELECT * FROM no_such_table"))
         except Exception as exc:
             outcomes["bad"] = exc
 

@@ -544,3 +544,27 @@ def test_records_are_frozen(store: Store) -> None:
     record = store.workflows.create("w", body(), author="u")
     with pytest.raises(AttributeError):
         record.state = "finalized"  # type: ignore[misc]
+
+
+def test_changes_grow_after_every_write_and_not_after_reads(store: Store) -> None:
+    seen = [store.workflows.changes]
+
+    def grew() -> bool:
+        seen.append(store.workflows.changes)
+        return seen[-1] > seen[-2]
+
+    store.workflows.create("a", body(), author="alice")
+    assert grew()
+    store.workflows.get("a")
+    store.workflows.list()
+    store.workflows.versions("a")
+    assert not grew()
+    store.workflows.save_version("a", body(description="2"), author="alice")
+    assert grew()
+    store.workflows.finalize("a")
+    assert grew()
+    with pytest.raises(FailedPrecondition):  # refused and rolled back: counted all the same
+        store.workflows.save_version("a", body(), author="alice")
+    assert grew()
+    assert store.workflows.delete("a")
+    assert grew()
