@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -13,13 +11,6 @@ from ivorygrpc.execution.events import EventLog, EventLogClosed
 from ivorygrpc.store import Store
 from ivorygrpc.store.records import AppendEvent, UpdateRun
 from tests.unit.execution.test_events import CountingStore, event, insert, stored
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Any:
-    opened = Store.open(Store.sqlite_url(tmp_path))
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -46,13 +45,6 @@ class ThreadedRuns:
 class ThreadedStore:
     def __init__(self, store: Store) -> None:
         self.runs = ThreadedRuns(store.runs)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Any:
-    opened = Store.open(Store.sqlite_url(tmp_path))
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

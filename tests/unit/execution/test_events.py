@@ -8,7 +8,6 @@ import random
 import time
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -52,13 +51,6 @@ class CountingStore:
 
     def __init__(self, store: Store, delay: float = 0.0) -> None:
         self.runs = CountingRuns(store.runs, delay)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Any:
-    opened = Store.open(Store.sqlite_url(tmp_path))
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

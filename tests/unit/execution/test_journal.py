@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,13 +33,6 @@ class RecordingRuns:
 class RecordingStore:
     def __init__(self, store: Store) -> None:
         self.runs = RecordingRuns(store.runs)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Any:
-    opened = Store.open(Store.sqlite_url(tmp_path))
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ import asyncio
 import functools
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -50,13 +48,6 @@ def dispatcher() -> Iterator[Dispatcher]:
     made = Dispatcher(deck().targets)
     yield made
     made.close()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Any:
-    opened = Store.open(Store.sqlite_url(tmp_path))
-    yield opened
-    opened.close()
 
 
 @pytest.fixture
