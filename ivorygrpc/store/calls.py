@@ -29,7 +29,8 @@ from ivorygrpc.store._common import (
     clean_text,
     utc_now,
 )
-from ivorygrpc.store.models import CallRow, json_dumps
+from ivorygrpc.store.driver_sql import DriverSql, json_text
+from ivorygrpc.store.models import CallRow
 from ivorygrpc.store.records import CallRecord
 
 INTERRUPTED = "Interrupted"
@@ -39,50 +40,22 @@ _COLUMNS = tuple(column.name for column in CALLS.columns)
 _JSON_COLUMNS = ("arguments", "output")
 _FINISHED = ("state", "finished_at", "output", "error_type", "error_message")
 T = TypeVar("T")
-_ENCODE = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
-
-
-def _json_text(value: Any) -> str:
-    """`json_dumps(value)`, the stored JSON text, with a prebuilt encoder when it can."""
-    try:
-        return _ENCODE(value)
-    except ValueError:  # non-finite floats: json_dumps spells them as strings
-        return json_dumps(value)
-
-
-class _Sql:
-    """The two hot statements in the driver's own parameter style, and the values as
-    the ORM types bind them (SQLite: naive UTC text timestamps, JSON as text;
-    PostgreSQL: aware timestamps, JSON cast from text)."""
+class _Sql(DriverSql):
+    """The two hot statements of call records."""
 
     def __init__(self, engine: Engine) -> None:
-        dialect = engine.dialect
-        if dialect.paramstyle == "qmark":
-            mark = "?"
-        elif dialect.paramstyle in ("format", "pyformat"):
-            mark = "%s"
-        else:
-            raise ValueError(f"unsupported DBAPI parameter style {dialect.paramstyle!r}")
-        self.sqlite = dialect.name == "sqlite"
-        json_mark = mark if self.sqlite else f"CAST({mark} AS JSON)"
+        super().__init__(engine.dialect)
 
         def marks(names: tuple[str, ...]) -> list[str]:
-            return [json_mark if name in _JSON_COLUMNS else mark for name in names]
+            return [self.json_mark if name in _JSON_COLUMNS else self.mark for name in names]
 
         self.insert = (f"INSERT INTO {CALLS.name} ({', '.join(_COLUMNS)}) "
                        f"VALUES ({', '.join(marks(_COLUMNS))})")
         assignments = ", ".join(f"{name} = {value}"
                                 for name, value in zip(_FINISHED, marks(_FINISHED), strict=True))
         self.finish = (f"UPDATE {CALLS.name} SET {assignments} "
-                       f"WHERE id = {mark} AND state = 'running'")
-        self.integrity_error: type[Exception] = dialect.loaded_dbapi.IntegrityError
-
-    def time(self, value: datetime) -> Any:
-        """`value` (aware) as `UtcDateTime` binds it."""
-        value = value.astimezone(UTC)
-        if self.sqlite:
-            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
-        return value
+                       f"WHERE id = {self.mark} AND state = 'running'")
+        self.integrity_error: type[Exception] = engine.dialect.loaded_dbapi.IntegrityError
 
 
 class _Write(Generic[T]):
@@ -172,7 +145,7 @@ class CallRepository(Repository):
             existing = self.find_by_request_id(caller, request_id)
             if existing is not None:
                 return existing, False
-        text = _json_text(arguments)  # raises TypeError if not JSON-able
+        text = json_text(arguments)  # raises TypeError if not JSON-able
         record = CallRecord(uuid.uuid4().hex, instrument, method, json.loads(text), caller,
                             request_id, "running", self._now(), None, None, "", "")
         sql = self._sql
@@ -196,7 +169,7 @@ class CallRepository(Repository):
         `start` returned it), the ended record is built from it instead of read back.
         """
         failed = bool(error_type)
-        text = None if failed or output is None else _json_text(output)
+        text = None if failed or output is None else json_text(output)
         finished_at = self._now()
         error_type, error_message = clean_text(error_type), clean_text(error_message)
         values = ("failed" if failed else "succeeded", self._sql.time(finished_at), text,

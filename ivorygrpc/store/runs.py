@@ -12,17 +12,21 @@ sequence; `last_sequence` is the larger of the two, read in one statement (one s
 transactional on both backends, unlike `sqlite_sequence`/`pg_sequences`, which are not
 portable and, on PostgreSQL, count values of uncommitted or rolled-back transactions).
 
-Inside a batch, events are inserted together (one multi-row INSERT ... RETURNING)
-just before the next `DeleteRun` or at the end: events reference nothing, so only a
-delete cares whether they were written before it. Consecutive `UpdateRun`s that set
-the same columns become one executemany; consecutive `InsertRun`s one multi-row insert.
+Inside a batch, events are inserted together just before the next `DeleteRun` or at
+the end: events reference nothing, so only a delete cares whether they were written
+before it. Consecutive `InsertRun`s become one multi-row insert.
+
+Appending events and updating a run by id happen once or more per workflow step, so they
+run prebuilt SQL on the driver's cursor of the same connection and transaction (`_Sql`;
+no SQLAlchemy execution context), with the values bound exactly as the ORM types bind
+them, so every reader sees the same rows. Everything else goes through SQLAlchemy Core.
 """
 
 from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, cast
@@ -33,7 +37,6 @@ from sqlalchemy import (
     Dialect,
     Engine,
     Table,
-    TypeDecorator,
     and_,
     bindparam,
     delete,
@@ -43,7 +46,9 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
+from sqlalchemy.orm import Session, sessionmaker
 
 from ivorygrpc.errors import AlreadyExists, NotFound
 from ivorygrpc.store._common import (
@@ -52,8 +57,16 @@ from ivorygrpc.store._common import (
     check_limit,
     check_text,
     clean_text,
+    utc_now,
 )
-from ivorygrpc.store.models import RunEventMarkRow, RunEventRow, RunPlanRow, RunRow, json_dumps
+from ivorygrpc.store.driver_sql import DriverSql, json_text
+from ivorygrpc.store.models import (
+    RunEventMarkRow,
+    RunEventRow,
+    RunPlanRow,
+    RunRow,
+    UtcDateTime,
+)
 from ivorygrpc.store.records import (
     ACTIVE_RUN_STATES,
     RUN_FIELDS,
@@ -79,30 +92,19 @@ QUEUED = "queued"
 RESOURCE = "run"
 KIND_LENGTH = 32  # run_events.kind is VARCHAR(32)
 MARK_ID = 1
-TARGET = "target_run_id"  # the bind parameter of the run an UPDATE is for
-UPDATE_BY_ID = update(RUNS).where(RUNS.c.id == bindparam(TARGET))
+TARGET = "target_run_id"  # the key of the run an UPDATE is for
 # Statements of the hot paths, built once (SQLAlchemy then reuses their cache keys).
 _GET_RUN = select(*RUN_COLUMNS).where(RUNS.c.id == bindparam("run_id"))
 _BY_REQUEST_ID = select(*RUN_COLUMNS).where(RUNS.c.submitter == bindparam("submitter"),
                                             RUNS.c.request_id == bindparam("request_id"))
 _INSERT_RUNS = insert(RUNS)
 _INSERT_PLANS = insert(PLANS)
-
-
-class _DumpedJson(TypeDecorator[Any]):
-    """A JSON column given its text already made by `json_dumps` (dumped once, not twice)."""
-
-    impl = JSON
-    cache_ok = True
-
-    def bind_processor(self, dialect: Dialect) -> None:
-        return None  # the text goes as it is (PostgreSQL still casts it to JSON)
-
-
-_EVENT_VALUES = {"payload": bindparam("payload", type_=_DumpedJson())}
-_INSERT_EVENT = insert(EVENTS).values(_EVENT_VALUES).returning(EVENTS.c.sequence)
-_INSERT_EVENTS = insert(EVENTS).values(_EVENT_VALUES).returning(
-    EVENTS.c.sequence, sort_by_parameter_order=True)
+_EVENT_INSERTED = ("run_id", "time", "kind", "payload")  # sequence comes from the database
+_JSON_FIELDS = frozenset(name for name in RUN_FIELDS if isinstance(RUNS.c[name].type, JSON))
+_TIME_FIELDS = frozenset(name for name in RUN_FIELDS
+                         if isinstance(RUNS.c[name].type, UtcDateTime))
+_NULL_JSON = {name: None if cast(JSON, RUNS.c[name].type).none_as_null else "null"
+              for name in _JSON_FIELDS}  # what None binds as: SQL NULL or JSON null
 NEWEST = select(func.max(EVENTS.c.sequence)).scalar_subquery()
 RAISE_MARK = update(MARK).where(MARK.c.id == MARK_ID, MARK.c.sequence < NEWEST).values(
     sequence=NEWEST)
@@ -110,9 +112,62 @@ UNIQUE_SQLITE = ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY")
 UNIQUE_SQLSTATE = "23505"  # PostgreSQL unique_violation
 
 
+class _Sql(DriverSql):
+    """The hot statements of `apply`."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        super().__init__(dialect)
+        mark = self.mark
+        columns = ", ".join(_EVENT_INSERTED)
+        values = f"{mark}, {mark}, {mark}, {self.json_mark}"
+        # SQLite: the sequence is the rowid (INTEGER PRIMARY KEY AUTOINCREMENT): lastrowid.
+        self.insert_event = f"INSERT INTO {EVENTS.name} ({columns}) VALUES ({values})" + (
+            "" if self.sqlite else " RETURNING sequence")
+        self._inserts: dict[int, str] = {}
+        self._updates: dict[tuple[str, ...], str] = {}
+        self.dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
+
+    def insert_events(self, count: int) -> str:
+        """PostgreSQL: `count` events in one statement, numbered in parameter order.
+
+        The rows go through `ORDER BY n`, so BIGSERIAL hands out ascending sequences
+        in parameter order; the caller sorts the returned sequences (RETURNING has no
+        order of its own). This is how SQLAlchemy sorts by parameter order, too.
+        """
+        statement = self._inserts.get(count)
+        if statement is None:
+            mark = self.mark
+            rows = ", ".join(f"({mark}, {mark}, {mark}, {mark}, {n})" for n in range(count))
+            statement = (f"INSERT INTO {EVENTS.name} ({', '.join(_EVENT_INSERTED)}) "
+                         f"SELECT v.run_id, v.time, v.kind, CAST(v.payload AS JSON) "
+                         f"FROM (VALUES {rows}) AS v (run_id, time, kind, payload, n) "
+                         f"ORDER BY v.n RETURNING sequence")
+            self._inserts[count] = statement
+        return statement
+
+    def update(self, keys: tuple[str, ...]) -> str:
+        """UPDATE runs SET `keys` WHERE id = the last parameter."""
+        statement = self._updates.get(keys)
+        if statement is None:
+            assignments = ", ".join(
+                f"{name} = {self.json_mark if name in _JSON_FIELDS else self.mark}"
+                for name in keys)
+            statement = f"UPDATE {RUNS.name} SET {assignments} WHERE id = {self.mark}"
+            self._updates[keys] = statement
+        return statement
+
+    def field(self, name: str, value: Any) -> Any:
+        """A checked `UpdateRun` value as its column binds it."""
+        if name in _JSON_FIELDS:
+            return _NULL_JSON[name] if value is None else json_text(value)
+        if name in _TIME_FIELDS and value is not None:
+            return self.time(value)
+        return value
+
+
 @dataclass
 class _Step:
-    """Statements of one kind, run as one: "insert", "update", "delete" or "events"."""
+    """Consecutive ops of one kind: "insert", "update" (same columns), "delete" or "events"."""
 
     kind: str
     rows: builtins.list[dict[str, Any]] = field(default_factory=builtins.list)
@@ -122,6 +177,12 @@ class _Step:
 
 class RunRepository(Repository):
     """Runs and events: batched writes (`apply`), lookups, keyset pages, event replay."""
+
+    def __init__(self, sessions: sessionmaker[Session],
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        super().__init__(sessions, clock)
+        engine: Engine = sessions.kw["bind"]
+        self._sql = _Sql(engine.dialect)
 
     def apply(self, ops: Sequence[RunOp]) -> builtins.list[EventRecord]:
         """Apply `ops` in order in one transaction; returns the appended events in order.
@@ -139,20 +200,15 @@ class RunRepository(Repository):
         if not steps:
             return []
         inserts = [op for op in ops if isinstance(op, InsertRun)]
-        appended: builtins.list[EventRecord] = []
         try:
             engine: Engine = self._sessions.kw["bind"]  # Core only: no Session on the hot path
             with engine.begin() as connection:
-                for step in steps:
-                    if step.kind == "events":
-                        appended += _append(connection, step.rows)
-                    elif step.kind == "update":
-                        _update(connection, step)
-                    elif step.kind == "insert":
-                        connection.execute(_INSERT_RUNS, step.rows)
-                        connection.execute(_INSERT_PLANS, step.plans)
-                    else:
-                        _delete(connection, step.rows[0][TARGET])
+                # the driver's cursor of this connection: same transaction as Core's statements
+                cursor = connection.connection.cursor()
+                try:
+                    appended = self._write(steps, connection, cursor)
+                finally:
+                    cursor.close()
         except IntegrityError as exc:
             if not _unique_violation(exc):
                 raise
@@ -161,6 +217,26 @@ class RunRepository(Repository):
             if isinstance(exc, DBAPIError) or not isinstance(exc.orig, TypeError | ValueError):
                 raise
             raise exc.orig from None  # a value the JSON serializer refused
+        return appended
+
+    def _write(self, steps: builtins.list[_Step], connection: Connection,
+               cursor: DBAPICursor) -> builtins.list[EventRecord]:
+        sql = self._sql
+        appended: builtins.list[EventRecord] = []
+        try:
+            for step in steps:
+                if step.kind == "events":
+                    appended += _append(sql, cursor, step.rows)
+                elif step.kind == "update":
+                    _update(sql, connection, cursor, step)
+                elif step.kind == "insert":
+                    connection.execute(_INSERT_RUNS, step.rows)
+                    connection.execute(_INSERT_PLANS, step.plans)
+                else:
+                    _delete(connection, step.rows[0][TARGET])
+        except sql.dbapi_error as exc:  # from the driver's cursor: raised as Core raises it
+            raise DBAPIError.instance(None, None, exc, sql.dbapi_error,
+                                      dialect=connection.dialect) from exc
         return appended
 
     def get(self, run_id: str) -> RunRecord | None:
@@ -419,7 +495,7 @@ def _event_row(op: AppendEvent) -> dict[str, Any]:
         raise ValueError(f"an event kind has 1 to {KIND_LENGTH} characters: {op.kind!r}")
     _dict("payload", op.payload)
     return {"run_id": op.run_id, "time": aware("time", op.time), "kind": op.kind,
-            "payload": json_dumps(op.payload)}  # text: bound as it is, see _DumpedJson
+            "payload": json_text(op.payload)}  # the stored text, bound as it is
 
 
 def _integer(name: str, value: Any) -> None:
@@ -434,33 +510,49 @@ def _dict(name: str, value: Any) -> None:
 
 # -- apply: the statements ----------------------------------------------------------------------
 
-def _append(connection: Connection, rows: builtins.list[dict[str, Any]]) -> builtins.list[
-        EventRecord]:
-    if len(rows) == 1:
-        sequences = [connection.execute(_INSERT_EVENT, rows[0]).scalar_one()]
+def _append(sql: _Sql, cursor: DBAPICursor,
+            rows: builtins.list[dict[str, Any]]) -> builtins.list[EventRecord]:
+    values = [(row["run_id"], sql.time(row["time"]), row["kind"], row["payload"])
+              for row in rows]
+    sequences: builtins.list[int] = []
+    if sql.sqlite:  # one insert each, in order: AUTOINCREMENT rowids ascend in that order
+        for params in values:
+            cursor.execute(sql.insert_event, params)
+            sequences.append(cursor.lastrowid)
+    elif len(values) == 1:
+        cursor.execute(sql.insert_event, values[0])
+        sequences.append(_one(cursor)[0])
     else:
-        sequences = builtins.list(connection.execute(_INSERT_EVENTS, rows).scalars())
+        cursor.execute(sql.insert_events(len(values)),
+                       [value for params in values for value in params])
+        sequences = sorted(sequence for sequence, in cursor.fetchall())
     return [EventRecord(sequence, row["run_id"], row["time"], row["kind"],
                         json.loads(row["payload"]))  # as it reads back
             for sequence, row in zip(sequences, rows, strict=True)]
 
 
-def _update(connection: Connection, step: _Step) -> None:
-    ids = [row[TARGET] for row in step.rows]
+def _update(sql: _Sql, connection: Connection, cursor: DBAPICursor, step: _Step) -> None:
+    """Each run of `step` by id, in order; NotFound for the first one that does not exist."""
     if not step.keys:  # nothing to set: the run must exist all the same
+        ids = [row[TARGET] for row in step.rows]
         found = set(connection.scalars(select(RUNS.c.id).where(RUNS.c.id.in_(set(ids)))))
-    elif len(step.rows) == 1 or connection.dialect.supports_sane_multi_rowcount:
-        if connection.execute(UPDATE_BY_ID, step.rows).rowcount == len(step.rows):
-            return
-        found = set(connection.scalars(select(RUNS.c.id).where(RUNS.c.id.in_(set(ids)))))
-    else:  # pragma: no cover - both supported dialects count executemany rows
-        found = set()
-        for row in step.rows:
-            if connection.execute(UPDATE_BY_ID, row).rowcount == 1:
-                found.add(row[TARGET])
-    missing = next((run_id for run_id in ids if run_id not in found), None)
-    if missing is not None:
-        raise _not_found(missing)
+        missing = next((run_id for run_id in ids if run_id not in found), None)
+        if missing is not None:
+            raise _not_found(missing)
+        return
+    statement = sql.update(step.keys)
+    for row in step.rows:
+        cursor.execute(statement, (*(sql.field(name, row[name]) for name in step.keys),
+                                   row[TARGET]))
+        if cursor.rowcount != 1:  # the id is the primary key: 0 rows means no such run
+            raise _not_found(row[TARGET])
+
+
+def _one(cursor: DBAPICursor) -> Any:
+    row = cursor.fetchone()
+    if row is None:  # pragma: no cover - INSERT ... RETURNING returns its row
+        raise RuntimeError("INSERT ... RETURNING returned no row")
+    return row
 
 
 def _delete(connection: Connection, run_id: str) -> None:
