@@ -3,8 +3,9 @@
 Stored payloads are already the JSON form of their messages (proto field
 names, enum names), so conversion is `json_format.ParseDict`; step, progress
 and iteration events (streamed to every watcher for every step and iteration)
-take a direct path that gives the same message without json_format's
-per-field Python work, and fall back to `ParseDict` for anything unusual.
+and a run's repeat mode and progress (in every queue edit's answer) take a
+direct path that gives the same message without json_format's per-field Python
+work, and fall back to `ParseDict` for anything unusual.
 """
 
 from __future__ import annotations
@@ -48,12 +49,12 @@ def run_message(run: RunRecord, queue_position: int, *, plan: Mapping[str, Any] 
                       workflow_version=run.workflow_version, submitter=run.submitter,
                       batch_size=run.batch_size, queue_position=queue_position,
                       state=state_name(run.state))
-    _parse(run.mode, msg.mode)
+    _fill(_run_mode, run.mode, msg.mode)
     msg.options.cleanup_on_stop = bool(run.options.get("cleanup_on_stop", True))
     msg.options.continue_queue_on_stop = bool(run.options.get("continue_queue_on_stop", False))
     if run.pause:
         _parse(run.pause, msg.pause)
-    _parse(run.progress, msg.progress)
+    _fill(_progress_event, run.progress, msg.progress)
     if run.error:
         _parse(run.error, msg.error)
     msg.create_time.CopyFrom(timestamp(run.created_at))
@@ -78,13 +79,20 @@ def event_message(event: EventRecord) -> run_pb2.RunEvent:
     direct = _DIRECT.get(event.kind)
     if direct is None:
         _parse(event.payload, target)
-        return msg
+    else:
+        _fill(direct, event.payload, target)
+    return msg
+
+
+def _fill(direct: Callable[[Mapping[str, Any], Any], None], data: Mapping[str, Any],
+          target: message.Message) -> None:
+    """`direct(data, target)`, or `_parse` when it refuses something unusual: the same
+    message either way (the direct path skips json_format's per-field Python work)."""
     try:
-        direct(event.payload, target)
+        direct(data, target)
     except (TypeError, ValueError, KeyError, AttributeError, json_format.ParseError):
         target.Clear()
-        _parse(event.payload, target)
-    return msg
+        _parse(data, target)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -143,6 +151,26 @@ def _progress_event(data: Mapping[str, Any], target: run_pb2.RunProgress) -> Non
         if type(fraction) not in (int, float) or not math.isfinite(fraction):
             raise ValueError("fraction")
         target.fraction = fraction
+
+
+def _run_mode(data: Mapping[str, Any], target: run_pb2.RunMode) -> None:
+    """As `_step_event`, for a repeat `RunMode` (every queue edit answers with its run;
+    the other modes take `_parse`)."""
+    (kind, body), = data.items()  # ValueError unless exactly one
+    if kind != "repeat" or type(body) is not dict or not set(body) <= {"count", "parameters"}:
+        raise KeyError(kind)
+    repeat = target.repeat
+    repeat.SetInParent()
+    if "count" in body:
+        if type(body["count"]) is not int:
+            raise ValueError("count")
+        repeat.count = body["count"]
+    if "parameters" in body:
+        if type(body["parameters"]) is not dict:
+            raise ValueError("parameters")
+        _check_plain(body["parameters"])
+        repeat.parameters.SetInParent()
+        repeat.parameters.update(body["parameters"])
 
 
 def _iteration_event(data: Mapping[str, Any], target: run_pb2.IterationEvent) -> None:

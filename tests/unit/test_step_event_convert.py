@@ -4,14 +4,15 @@ ParseDict."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from google.protobuf import json_format, message, timestamp_pb2
 
-from ivorygrpc.services.run_convert import event_message
-from ivorygrpc.store.records import EventRecord
+from ivorygrpc.services.run_convert import event_message, run_message
+from ivorygrpc.store.records import EventRecord, RunRecord
 from ivorygrpc.v1 import run_pb2
 
 BASE = {"step_id": "s1", "kind": "call", "title": "noop.ping", "phase": "RUN_PHASE_MAIN",
@@ -108,6 +109,49 @@ def test_iteration_events_give_the_json_format_message(kind: str,
         assert direct.SerializeToString() == reference.SerializeToString()  # NaN != NaN
     else:
         assert direct == reference
+
+
+RUN_MODES: list[dict[str, Any]] = [
+    {"repeat": {"count": 1, "parameters": {}}},
+    {"repeat": {"count": 5, "parameters": {"x": 1.5, "tags": ["a", {"b": None}]}}},
+    {"repeat": {"count": 2}}, {"repeat": {}},
+    # fallbacks
+    {"rows": {"rows": [{"x": 1}]}}, {"csv": {"text": "x\n1\n"}},
+    {"repeat": {"count": "3"}}, {"repeat": {"count": 1, "parameters": None}},
+    {"repeat": {"count": 1, "parameters": {"x": float("nan")}}},
+    {"repeat": {"count": 1}, "rows": {}}, {"repeat": {"count": 1, "future": 2}}, {},
+]
+
+
+def _run(mode: dict[str, Any], progress: dict[str, Any]) -> RunRecord:
+    now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+    return RunRecord("r", "run", "w", 1, "alice", "", mode, 1, {}, "queued", 1 << 20, None,
+                     progress, None, now, None, None)
+
+
+def _outcome(convert: Callable[[], message.Message]) -> tuple[bytes, bool] | str:
+    """The message's bytes and whether it has a repeat with parameters, or the error."""
+    try:
+        converted = convert()
+    except json_format.ParseError as exc:
+        return type(exc).__name__
+    present = isinstance(converted, run_pb2.RunMode) and converted.repeat.HasField("parameters")
+    return converted.SerializeToString(), present  # bytes: NaN != NaN
+
+
+@pytest.mark.parametrize("mode", RUN_MODES, ids=range(len(RUN_MODES)))
+def test_a_runs_mode_is_the_json_format_message(mode: dict[str, Any]) -> None:
+    reference = _outcome(lambda: json_format.ParseDict(dict(mode), run_pb2.RunMode(),
+                                                       ignore_unknown_fields=True))
+    assert _outcome(lambda: run_message(_run(mode, {"iterations": 1}), 1).mode) == reference
+
+
+@pytest.mark.parametrize("progress", PROGRESS, ids=range(len(PROGRESS)))
+def test_a_runs_progress_is_the_json_format_message(progress: dict[str, Any]) -> None:
+    reference = _outcome(lambda: json_format.ParseDict(dict(progress), run_pb2.RunProgress(),
+                                                       ignore_unknown_fields=True))
+    run = _run({"repeat": {"count": 1}}, progress)
+    assert _outcome(lambda: run_message(run, 1).progress) == reference
 
 
 @pytest.mark.parametrize("moment", [
