@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivorygrpc.store.models import json_dumps
@@ -18,11 +19,13 @@ def utc_now() -> datetime:
 
 
 class Repository:
-    """Base of the repositories: a session factory and a settable clock (for tests)."""
+    """Base of the repositories: a session factory, its engine (for Core statements on
+    hot paths) and a settable clock (for tests)."""
 
     def __init__(self, sessions: sessionmaker[Session],
                  clock: Callable[[], datetime] = utc_now) -> None:
         self._sessions = sessions
+        self._engine: Engine = sessions.kw["bind"]
         self.clock = clock
 
     def _now(self) -> datetime:

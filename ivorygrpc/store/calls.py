@@ -127,9 +127,8 @@ class CallRepository(Repository):
     def __init__(self, sessions: sessionmaker[Session],
                  clock: Callable[[], datetime] = utc_now) -> None:
         super().__init__(sessions, clock)
-        engine: Engine = sessions.kw["bind"]
-        self.group_commit = GroupCommit(engine)
-        self._sql = _Sql(engine)
+        self.group_commit = GroupCommit(self._engine)
+        self._sql = _Sql(self._engine)
 
     def start(self, *, instrument: str, method: str, arguments: dict[str, Any], caller: str,
               request_id: str = "") -> tuple[CallRecord, bool]:

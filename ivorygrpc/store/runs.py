@@ -35,7 +35,6 @@ from sqlalchemy import (
     JSON,
     Connection,
     Dialect,
-    Engine,
     Table,
     and_,
     bindparam,
@@ -181,8 +180,7 @@ class RunRepository(Repository):
     def __init__(self, sessions: sessionmaker[Session],
                  clock: Callable[[], datetime] = utc_now) -> None:
         super().__init__(sessions, clock)
-        engine: Engine = sessions.kw["bind"]
-        self._sql = _Sql(engine.dialect)
+        self._sql = _Sql(self._engine.dialect)
 
     def apply(self, ops: Sequence[RunOp]) -> builtins.list[EventRecord]:
         """Apply `ops` in order in one transaction; returns the appended events in order.
@@ -201,8 +199,7 @@ class RunRepository(Repository):
             return []
         inserts = [op for op in ops if isinstance(op, InsertRun)]
         try:
-            engine: Engine = self._sessions.kw["bind"]  # Core only: no Session on the hot path
-            with engine.begin() as connection:
+            with self._engine.begin() as connection:  # Core only: no Session on the hot path
                 # the driver's cursor of this connection: same transaction as Core's statements
                 cursor = connection.connection.cursor()
                 try:
@@ -243,8 +240,7 @@ class RunRepository(Repository):
         """The run `run_id`, or None."""
         if "\x00" in run_id:
             return None  # cannot be stored, so cannot exist
-        engine: Engine = self._sessions.kw["bind"]
-        with engine.connect() as connection:
+        with self._engine.connect() as connection:
             row = connection.execute(_GET_RUN, {"run_id": run_id}).first()
             return None if row is None else _run(row)
 
@@ -252,8 +248,7 @@ class RunRepository(Repository):
         """The run `submitter` created with `request_id`, or None (always None for "")."""
         if not request_id or "\x00" in request_id + submitter:
             return None
-        engine: Engine = self._sessions.kw["bind"]
-        with engine.connect() as connection:
+        with self._engine.connect() as connection:
             row = connection.execute(_BY_REQUEST_ID, {"submitter": submitter,
                                                       "request_id": request_id}).first()
             return None if row is None else _run(row)
