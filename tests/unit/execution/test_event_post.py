@@ -10,12 +10,13 @@ import pytest
 from ivorygrpc.execution.events import EventLog, EventLogClosed
 from ivorygrpc.store import Store
 from ivorygrpc.store.records import AppendEvent, UpdateRun
-from tests.unit.execution.test_events import CountingStore, event, insert, stored
+from tests.unit.execution.conftest import ObservedStore, queued_run
+from tests.unit.execution.test_events import event, stored
 
 
 @pytest.fixture
-async def counted(store: Store) -> AsyncIterator[tuple[EventLog, CountingStore]]:
-    counting = CountingStore(store)
+async def counted(store: Store) -> AsyncIterator[tuple[EventLog, ObservedStore]]:
+    counting = ObservedStore(store)
     log = EventLog(counting)  # type: ignore[arg-type]
     await log.start()
     yield log, counting
@@ -23,9 +24,9 @@ async def counted(store: Store) -> AsyncIterator[tuple[EventLog, CountingStore]]
 
 
 async def test_posted_ops_commit_with_the_next_write(
-        store: Store, counted: tuple[EventLog, CountingStore]) -> None:
+        store: Store, counted: tuple[EventLog, ObservedStore]) -> None:
     log, counting = counted
-    await log.write([insert("a")])
+    await log.write([queued_run("a")])
     subscription = log.subscribe()
     applied = len(counting.runs.calls)
     log.post([UpdateRun("a", {"progress": {"step": 1}}), event("a", 1)])
@@ -40,10 +41,10 @@ async def test_posted_ops_commit_with_the_next_write(
 
 
 async def test_a_failing_post_is_logged_and_does_not_fail_the_write(
-        store: Store, counted: tuple[EventLog, CountingStore],
+        store: Store, counted: tuple[EventLog, ObservedStore],
         caplog: pytest.LogCaptureFixture) -> None:
     log, _ = counted
-    await log.write([insert("a")])
+    await log.write([queued_run("a")])
     log.post([AppendEvent("missing", "log", {"n": 0}, event("a", 0).time),
               UpdateRun("missing", {"progress": {}})])
     with caplog.at_level(logging.ERROR, logger="ivorygrpc.execution.events"):

@@ -5,56 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 
 from ivorygrpc.errors import NotFound
 from ivorygrpc.execution.events import EventLog
 from ivorygrpc.store import Store
-from ivorygrpc.store.records import EventRecord, RunOp, UpdateRun
-from tests.unit.execution.test_events import CountingStore, event, insert, stored
+from ivorygrpc.store.records import UpdateRun
+from tests.unit.execution.conftest import ObservedRuns, ObservedStore, queued_run
+from tests.unit.execution.test_events import event, stored
 
 T = TypeVar("T")
-
-
-class ThreadedRuns:
-    """store.runs recording which thread ran each apply (and optionally holding it)."""
-
-    def __init__(self, runs: Any) -> None:
-        self._runs = runs
-        self.threads: list[int] = []
-        self.names: list[str] = []
-        self.entered = threading.Event()
-        self.release = threading.Event()
-        self.release.set()
-
-    def apply(self, ops: Sequence[RunOp]) -> list[EventRecord]:
-        self.threads.append(threading.get_ident())
-        self.names.append(threading.current_thread().name)
-        self.entered.set()
-        self.release.wait(10)
-        result: list[EventRecord] = self._runs.apply(ops)
-        return result
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._runs, name)
-
-
-class ThreadedStore:
-    def __init__(self, store: Store) -> None:
-        self.runs = ThreadedRuns(store.runs)
-
-
-@pytest.fixture
-async def threaded(store: Store) -> AsyncIterator[tuple[EventLog, ThreadedRuns]]:
-    wrapped = ThreadedStore(store)
-    log = EventLog(wrapped)  # type: ignore[arg-type]
-    await log.start()
-    await log.write([insert("a")])
-    yield log, wrapped.runs
-    await log.close()
 
 
 def in_thread(job: Callable[[], T]) -> T:
@@ -77,8 +40,8 @@ def in_thread(job: Callable[[], T]) -> T:
 
 
 async def test_a_staged_batch_commits_in_the_thread_with_every_waiting_batch(
-        store: Store, threaded: tuple[EventLog, ThreadedRuns]) -> None:
-    log, runs = threaded
+        store: Store, observed: tuple[EventLog, ObservedRuns]) -> None:
+    log, runs = observed
     subscription = log.subscribe()
     waiting = log.submit([event("a", 1)])  # queued before: goes with the staged batch
     staged = log.stage([UpdateRun("a", {"progress": {"step": 2}}), event("a", 2)])
@@ -96,8 +59,8 @@ async def test_a_staged_batch_commits_in_the_thread_with_every_waiting_batch(
 
 
 async def test_a_thread_does_not_commit_while_the_writer_commits(
-        store: Store, threaded: tuple[EventLog, ThreadedRuns]) -> None:
-    log, runs = threaded
+        store: Store, observed: tuple[EventLog, ObservedRuns]) -> None:
+    log, runs = observed
     runs.entered.clear()
     runs.release.clear()
     first = asyncio.ensure_future(log.write([event("a", 1)]))
@@ -112,8 +75,8 @@ async def test_a_thread_does_not_commit_while_the_writer_commits(
 
 
 async def test_a_batch_the_writer_already_took_is_not_committed_again(
-        store: Store, threaded: tuple[EventLog, ThreadedRuns]) -> None:
-    log, _ = threaded
+        store: Store, observed: tuple[EventLog, ObservedRuns]) -> None:
+    log, _ = observed
     staged = log.stage([event("a", 1)])
     await log.write([event("a", 2)])  # the writer's group takes the staged batch too
     assert staged.future.done()
@@ -122,8 +85,8 @@ async def test_a_batch_the_writer_already_took_is_not_committed_again(
 
 
 async def test_a_refused_staged_batch_raises_in_the_thread_and_on_its_future(
-        store: Store, threaded: tuple[EventLog, ThreadedRuns]) -> None:
-    log, _ = threaded
+        store: Store, observed: tuple[EventLog, ObservedRuns]) -> None:
+    log, _ = observed
     other = log.submit([event("a", 1)])
     staged = log.stage([UpdateRun("missing", {"progress": {}}), event("a", 2)])
     with pytest.raises(NotFound):
@@ -136,8 +99,8 @@ async def test_a_refused_staged_batch_raises_in_the_thread_and_on_its_future(
 
 
 async def test_the_next_group_waits_until_a_threads_group_is_published(
-        store: Store, threaded: tuple[EventLog, ThreadedRuns]) -> None:
-    log, _ = threaded
+        store: Store, observed: tuple[EventLog, ObservedRuns]) -> None:
+    log, _ = observed
     subscription = log.subscribe()
     staged = log.stage([event("a", 1)])
     in_thread(staged.commit_here)
@@ -150,10 +113,10 @@ async def test_the_next_group_waits_until_a_threads_group_is_published(
 
 
 async def test_close_commits_a_staged_batch_no_thread_took(store: Store) -> None:
-    counting = CountingStore(store)
+    counting = ObservedStore(store)
     log = EventLog(counting)  # type: ignore[arg-type]
     await log.start()
-    await log.write([insert("a")])
+    await log.write([queued_run("a")])
     staged = log.stage([event("a", 1)])
     await log.close()
     assert [e.payload["n"] for e in await staged.future] == [1]

@@ -6,7 +6,7 @@ import asyncio
 import itertools
 import random
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,35 +22,10 @@ from ivorygrpc.execution.events import (
     stored_events,
 )
 from ivorygrpc.store import Store
-from ivorygrpc.store.records import AppendEvent, EventRecord, InsertRun, RunOp
+from ivorygrpc.store.records import AppendEvent, EventRecord
+from tests.unit.execution.conftest import ObservedStore, queued_run
 
 T0 = datetime(2026, 4, 5, 6, 7, 8, tzinfo=UTC)
-
-
-class CountingRuns:
-    """store.runs with the apply calls counted (and optionally slowed down)."""
-
-    def __init__(self, runs: Any, delay: float = 0.0) -> None:
-        self._runs = runs
-        self.delay = delay
-        self.calls: list[int] = []  # the number of ops of each apply call
-
-    def apply(self, ops: Sequence[RunOp]) -> list[EventRecord]:
-        self.calls.append(len(ops))
-        if self.delay:
-            time.sleep(self.delay)
-        result: list[EventRecord] = self._runs.apply(ops)
-        return result
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._runs, name)
-
-
-class CountingStore:
-    """Just enough of a Store for the event log: `runs`."""
-
-    def __init__(self, store: Store, delay: float = 0.0) -> None:
-        self.runs = CountingRuns(store.runs, delay)
 
 
 @pytest.fixture
@@ -61,19 +36,12 @@ async def log(store: Store) -> AsyncIterator[EventLog]:
     await event_log.close()
 
 
-def insert(run_id: str) -> InsertRun:
-    return InsertRun(
-        id=run_id, display_name=run_id, workflow="wf", workflow_version=1, submitter="alice",
-        request_id="", mode={"repeat": {"count": 1}}, batch_size=1, options={}, plan={},
-        position=0, progress={}, created_at=T0)
-
-
 def event(run_id: str, n: int, kind: str = "log") -> AppendEvent:
     return AppendEvent(run_id, kind, {"n": n}, T0)
 
 
 async def make_runs(log: EventLog, *run_ids: str) -> None:
-    await log.write([insert(r) for r in run_ids])
+    await log.write([queued_run(r) for r in run_ids])
 
 
 def stored(store: Any, after: int = 0, run_id: str | None = None) -> list[EventRecord]:
@@ -128,12 +96,12 @@ async def test_concurrent_writes_get_their_own_events_in_sequence_order(
 
 
 async def test_group_commit_takes_every_pending_batch_in_one_apply(store: Store) -> None:
-    counting = CountingStore(store, delay=0.05)
+    counting = ObservedStore(store, delay=0.05)
     log = EventLog(counting)  # type: ignore[arg-type]
     await log.start()
     try:
         await make_runs(log, "a")
-        counting.runs.calls.clear()
+        counting.runs.batches.clear()
         results = await asyncio.gather(*(log.write([event("a", i)]) for i in range(200)))
         # the first write may go alone; all the others wait for it and go together
         assert len(counting.runs.calls) <= 3
@@ -145,7 +113,7 @@ async def test_group_commit_takes_every_pending_batch_in_one_apply(store: Store)
 
 
 async def test_a_failing_batch_fails_only_its_own_caller(store: Store) -> None:
-    counting = CountingStore(store, delay=0.02)
+    counting = ObservedStore(store, delay=0.02)
     log = EventLog(counting)  # type: ignore[arg-type]
     await log.start()
     try:
@@ -154,8 +122,8 @@ async def test_a_failing_batch_fails_only_its_own_caller(store: Store) -> None:
         first = asyncio.ensure_future(log.write([event("a", -1)]))  # keeps the writer busy
         await asyncio.sleep(0.005)
         good1 = asyncio.ensure_future(log.write([event("a", 1)]))
-        bad = asyncio.ensure_future(log.write([event("a", 2), insert("a")]))
-        good2 = asyncio.ensure_future(log.write([insert("b"), event("b", 3)]))
+        bad = asyncio.ensure_future(log.write([event("a", 2), queued_run("a")]))
+        good2 = asyncio.ensure_future(log.write([queued_run("b"), event("b", 3)]))
         await first
         with pytest.raises(AlreadyExists):
             await bad
@@ -178,7 +146,7 @@ async def test_a_failing_batch_fails_only_its_own_caller(store: Store) -> None:
 async def test_a_single_failing_write_raises_and_the_log_goes_on(log: EventLog) -> None:
     await make_runs(log, "a")
     with pytest.raises(AlreadyExists):
-        await log.write([insert("a")])
+        await log.write([queued_run("a")])
     assert len(await log.write([event("a", 1), event("a", 2)])) == 2
     assert await log.write([]) == []
 
@@ -203,7 +171,7 @@ async def test_start_loads_the_last_sequence_and_writes_before_start_wait(store:
 
 
 async def test_close_finishes_pending_writes_then_refuses(store: Store) -> None:
-    counting = CountingStore(store, delay=0.02)
+    counting = ObservedStore(store, delay=0.02)
     log = EventLog(counting)  # type: ignore[arg-type]
     await log.start()
     await make_runs(log, "a")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -10,39 +10,8 @@ import pytest
 from ivorygrpc.execution.events import EventLog
 from ivorygrpc.execution.journal import RunJournal
 from ivorygrpc.store import Store
-from ivorygrpc.store.records import AppendEvent, EventRecord, RunOp, UpdateRun
-from tests.unit.execution.test_events import insert
-
-
-class RecordingRuns:
-    """store.runs keeping every batch it applied."""
-
-    def __init__(self, runs: Any) -> None:
-        self._runs = runs
-        self.batches: list[list[RunOp]] = []
-
-    def apply(self, ops: Sequence[RunOp]) -> list[EventRecord]:
-        self.batches.append(list(ops))
-        result: list[EventRecord] = self._runs.apply(ops)
-        return result
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._runs, name)
-
-
-class RecordingStore:
-    def __init__(self, store: Store) -> None:
-        self.runs = RecordingRuns(store.runs)
-
-
-@pytest.fixture
-async def recorded(store: Store) -> AsyncIterator[tuple[EventLog, RecordingRuns]]:
-    recording = RecordingStore(store)
-    log = EventLog(recording)  # type: ignore[arg-type]
-    await log.start()
-    await log.write([insert("a")])
-    yield log, recording.runs
-    await log.close()
+from ivorygrpc.store.records import AppendEvent, RunOp, UpdateRun
+from tests.unit.execution.conftest import ObservedRuns
 
 
 def kinds(ops: Sequence[RunOp]) -> list[str]:
@@ -50,8 +19,8 @@ def kinds(ops: Sequence[RunOp]) -> list[str]:
 
 
 async def test_noted_events_go_with_the_next_write_with_one_update(
-        store: Store, recorded: tuple[EventLog, RecordingRuns]) -> None:
-    log, runs = recorded
+        store: Store, observed: tuple[EventLog, ObservedRuns]) -> None:
+    log, runs = observed
     progress: dict[str, Any] = {"iterations": 2}
     journal = RunJournal(log, "a", progress)
     await journal.write([("state_changed", {"state": "RUN_STATE_RUNNING"})], state="running")
@@ -77,16 +46,16 @@ async def test_noted_events_go_with_the_next_write_with_one_update(
 
 
 async def test_a_batch_without_changes_has_no_update(
-        recorded: tuple[EventLog, RecordingRuns]) -> None:
-    log, runs = recorded
+        observed: tuple[EventLog, ObservedRuns]) -> None:
+    log, runs = observed
     journal = RunJournal(log, "a", {})
     await journal.write([("log", {"message": "m"})])
     assert kinds(runs.batches[-1]) == ["log"]
 
 
 async def test_flush_hands_noted_events_to_the_log_and_stage_takes_them_too(
-        store: Store, recorded: tuple[EventLog, RecordingRuns]) -> None:
-    log, runs = recorded
+        store: Store, observed: tuple[EventLog, ObservedRuns]) -> None:
+    log, runs = observed
     journal = RunJournal(log, "a", {"step_id": "s2"})
     journal.note([("iteration_started", {"index": 1})])
     journal.flush()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -24,8 +24,8 @@ from ivorygrpc.schema import build_schema
 from ivorygrpc.store import Store
 from ivorygrpc.store.records import AppendEvent, UpdateRun
 from tests.decks import run_deck
-from tests.unit.execution.test_event_stage import ThreadedRuns, ThreadedStore
-from tests.unit.execution.test_events import insert, stored
+from tests.unit.execution.conftest import ObservedRuns
+from tests.unit.execution.test_events import stored
 
 
 @functools.cache
@@ -50,16 +50,6 @@ def dispatcher() -> Iterator[Dispatcher]:
     made.close()
 
 
-@pytest.fixture
-async def threaded(store: Store) -> AsyncIterator[tuple[EventLog, ThreadedRuns]]:
-    wrapped = ThreadedStore(store)
-    log = EventLog(wrapped)  # type: ignore[arg-type]
-    await log.start()
-    await log.write([insert("r")])
-    yield log, wrapped.runs
-    await log.close()
-
-
 def measure(dispatcher: Dispatcher, x: float, sample: Sample) -> InstrumentCall:
     measuring = codec("measure")
     return InstrumentCall(dispatcher, "lab", "measure", measuring,
@@ -71,8 +61,8 @@ def started(n: int) -> AppendEvent:
 
 
 async def test_the_start_commits_in_the_instruments_thread_then_the_call_runs(
-        store: Store, threaded: tuple[EventLog, ThreadedRuns], dispatcher: Dispatcher) -> None:
-    log, runs = threaded
+        store: Store, observed: tuple[EventLog, ObservedRuns], dispatcher: Dispatcher) -> None:
+    log, runs = observed
     sample = Sample(0, {})
     call = measure(dispatcher, 2.5, sample)
     assert call.stageable()
@@ -85,8 +75,8 @@ async def test_the_start_commits_in_the_instruments_thread_then_the_call_runs(
 
 
 async def test_a_busy_log_makes_the_call_wait_for_the_commit(
-        store: Store, threaded: tuple[EventLog, ThreadedRuns], dispatcher: Dispatcher) -> None:
-    log, runs = threaded
+        store: Store, observed: tuple[EventLog, ObservedRuns], dispatcher: Dispatcher) -> None:
+    log, runs = observed
     runs.entered.clear()
     runs.release.clear()
     other = log.submit([started(1)])  # the writer takes it and waits inside apply
@@ -102,8 +92,8 @@ async def test_a_busy_log_makes_the_call_wait_for_the_commit(
 
 
 async def test_a_refused_start_calls_nothing(
-        threaded: tuple[EventLog, ThreadedRuns], dispatcher: Dispatcher) -> None:
-    log, _ = threaded
+        observed: tuple[EventLog, ObservedRuns], dispatcher: Dispatcher) -> None:
+    log, _ = observed
     call = measure(dispatcher, 1.0, Sample(0, {}))
     with pytest.raises(NotFound):
         await call.call_staged(log.stage([UpdateRun("missing", {"progress": {}}),
