@@ -89,6 +89,6 @@ async def test_admin_resets_a_password(user: User,
     await before.open("/instruments")  # the old login's token was revoked
     await before.should_see(marker="login-button", retries=100)
     # The same browser logs in again with the new password. (A third simulated browser
-    # made at this point sometimes stayed on its login page with no answer and no error,
-    # also before the token cache changed: a race in the simulated-browser harness.)
+    # made here sometimes sent the first browser's session cookie after signing in, so
+    # it landed on the login page again: the httpx-based harness, not the UI.)
     await logged_in(before, name, "a-reset-password")
