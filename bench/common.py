@@ -151,6 +151,12 @@ def free_port() -> int:
         return port
 
 
+def cpu_s(pid: int) -> float:
+    """CPU time (user + system, all threads) a process has used, in seconds (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process in MB (Linux /proc)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -281,10 +287,12 @@ class Served:
         self.proc.stop()
 
 
-async def spawn_ivorygrpc(deck: Path, data_dir: Path) -> Served:
-    """`python -m ivorygrpc serve deck --no-ui` on SQLite in `data_dir`, logged in as admin."""
+async def spawn_ivorygrpc(deck: Path, data_dir: Path, variant: str | None = None) -> Served:
+    """`python -m ivorygrpc serve deck --no-ui` on SQLite in `data_dir`, logged in as admin
+    (with a `variant`: `bench/variant_server.py`, the server with parts switched off)."""
     port = free_port()
-    process, started = _spawn(["-m", "ivorygrpc", "serve", str(deck), "--no-ui",
+    module = ["ivorygrpc"] if variant is None else ["bench.variant_server", variant]
+    process, started = _spawn(["-m", *module, "serve", str(deck), "--no-ui",
                                "--port", str(port), "--data-dir", str(data_dir)])
     proc = Proc(process, port)
 
@@ -303,10 +311,11 @@ async def spawn_ivorygrpc(deck: Path, data_dir: Path) -> Served:
 
 
 @contextlib.asynccontextmanager
-async def ivorygrpc_server(deck: Path = NOOP_DECK) -> AsyncIterator[Served]:
+async def ivorygrpc_server(deck: Path = NOOP_DECK,
+                           variant: str | None = None) -> AsyncIterator[Served]:
     """An ivorygrpc server subprocess on a fresh temp data dir (removed afterwards)."""
     with tempfile.TemporaryDirectory(prefix="ivorygrpc-bench-") as folder:
-        served = await spawn_ivorygrpc(deck, Path(folder) / "data")
+        served = await spawn_ivorygrpc(deck, Path(folder) / "data", variant)
         try:
             yield served
         finally:

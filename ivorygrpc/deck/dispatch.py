@@ -29,6 +29,10 @@ class InstrumentLock:
         """True while someone holds the lock."""
         return self._held
 
+    def waiting(self) -> bool:
+        """True while someone is queued for the lock."""
+        return bool(self._waiters)
+
     def take(self, then: Callable[[], None]) -> None:
         """Call `then()` holding the lock: at once if it is free, else when the earlier
         holders released it. `then` (or what it starts) must call `release`."""
@@ -71,6 +75,9 @@ class InstrumentLock:
     async def __aexit__(self, *_: object) -> None:
         self.release()
 
+
+_SETTLED = object()  # a job whose awaitable result already settled its outcome
+_CLOSED_LOOP_CHECK_S = 0.5
 
 Done = Callable[[Any, BaseException | None], None]
 """Called on the loop with `(result, None)` or `(None, error)` when a job ends."""
@@ -117,6 +124,8 @@ class Dispatcher:
         self._blocking = {key: not inspect.iscoroutinefunction(target)
                           for key, target in self._targets.items()}
         self._locks: dict[str, InstrumentLock] = {}
+        # Jobs handed to each instrument's thread and not yet settled (they hold its lock).
+        self._handed: dict[str, int] = {}
         self._workers: dict[str, _Worker] = {}
         self._workers_guard = threading.Lock()  # `close` runs in another thread
         self._closed = False
@@ -163,17 +172,43 @@ class Dispatcher:
         Returns the future of the job's outcome. The job runs and the lock stays held
         until it ends whatever happens to the caller: await the future through
         `asyncio.shield` (cancelling the future itself changes nothing either). An
-        awaitable that `job` returns is awaited under the lock too (as `call` does)."""
+        awaitable that `job` returns is awaited under the lock too (as `call` does).
+
+        While the instrument's thread holds the lock for earlier jobs and nobody else
+        waits for it, the job joins them in the thread's queue: back-to-back jobs run
+        without a round trip through the event loop between them (the lock is released
+        when the last of them has settled)."""
         loop = asyncio.get_running_loop()
         outcome: asyncio.Future[T] = loop.create_future()
         lock = self.lock(instrument)
         invoke = functools.partial(self._targets[(instrument, operation)], *args, **kwargs)
 
+        def run() -> Any:  # in the worker thread
+            result = job(invoke)
+            if not inspect.isawaitable(result):
+                return result
+            # Awaited on the loop; this thread (so the next queued job) waits for it.
+            awaited = threading.Event()
+            _call_soon(loop, await_result, result, awaited)
+            while not awaited.wait(_CLOSED_LOOP_CHECK_S):
+                if loop.is_closed():  # nobody can await it any more
+                    break
+            return _SETTLED
+
+        def await_result(result: Awaitable[Any], awaited: threading.Event) -> None:
+            def then(task: asyncio.Future[Any]) -> None:
+                error = asyncio.CancelledError() if task.cancelled() else task.exception()
+                settle(None if error is not None else task.result(), error)
+                awaited.set()
+            asyncio.ensure_future(result).add_done_callback(then)
+
         def settle(result: Any, error: BaseException | None) -> None:  # on the loop
-            if error is None and inspect.isawaitable(result):
-                asyncio.ensure_future(result).add_done_callback(settle_task)
+            if result is _SETTLED:
                 return
-            lock.release()
+            left = self._handed[instrument] - 1
+            self._handed[instrument] = left
+            if left == 0:
+                lock.release()
             if outcome.done():  # cancelled by its holder: nobody wants the outcome
                 return
             if error is not None:
@@ -181,17 +216,17 @@ class Dispatcher:
             else:
                 outcome.set_result(cast(T, result))
 
-        def settle_task(task: asyncio.Future[Any]) -> None:
-            error = asyncio.CancelledError() if task.cancelled() else task.exception()
-            settle(None if error is not None else task.result(), error)
-
         def start() -> None:  # on the loop, holding the lock
+            self._handed[instrument] = self._handed.get(instrument, 0) + 1
             try:
-                self._run(instrument, functools.partial(job, invoke), loop, settle)
+                self._run(instrument, run, loop, settle)
             except RuntimeError as exc:  # closed: the server is stopping
                 settle(None, exc)
 
-        lock.take(start)
+        if self._handed.get(instrument) and not lock.waiting():
+            start()  # the thread holds the lock: queue behind its jobs
+        else:
+            lock.take(start)
         return outcome
 
     def _run(self, instrument: str, job: Callable[[], Any], loop: asyncio.AbstractEventLoop,

@@ -15,6 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = {
+    "bench.bench_ceiling": "Direct-call ceiling",
     "bench.bench_direct": "Direct calls",
     "bench.bench_runs": "Runs with durable records",
     "bench.bench_events": "Event delivery",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -180,3 +181,54 @@ async def test_a_closed_dispatcher_refuses_jobs(probe: Probe) -> None:
     with pytest.raises(RuntimeError, match="closed"):
         await dispatcher.call("a", "hold", ("z",), {})
     assert not dispatcher.lock("a").locked()
+
+
+async def test_jobs_queued_behind_the_thread_keep_the_lock_and_the_fifo_order(
+        dispatcher: Dispatcher, probe: Probe) -> None:
+    first = dispatcher.submit_blocking("a", "hold", ("first",), {}, _invoke)
+    await _until(lambda: probe.active == 1)
+    handed = dispatcher.submit_blocking("a", "hold", ("handed",), {}, _invoke)
+    coroutine = asyncio.ensure_future(dispatcher.call("a", "later", ("coroutine",), {}))
+    await asyncio.sleep(0)  # queued for the lock
+    behind = dispatcher.submit_blocking("a", "hold", ("behind",), {}, _invoke)
+    probe.gate.set()
+    assert await asyncio.gather(first, handed, coroutine, behind) == [
+        "first", "handed", "coroutine", "behind"]
+    assert probe.ran == ["first", "handed", "coroutine", "behind"] and probe.most == 1
+    assert not dispatcher.lock("a").locked()
+
+
+async def test_a_job_waits_for_the_awaitable_of_the_job_before_it(
+        dispatcher: Dispatcher, probe: Probe) -> None:
+    probe.gate.set()
+    release = asyncio.Event()
+
+    async def slow() -> str:
+        await release.wait()
+        probe.ran.append("awaited")
+        return "awaited"
+
+    first = dispatcher.submit_blocking("a", "hold", ("first",), {},
+                                       lambda invoke: (invoke(), slow())[1])
+    await _until(lambda: probe.ran == ["first"])
+    second = dispatcher.submit_blocking("a", "hold", ("second",), {}, _invoke)
+    await asyncio.sleep(0.05)
+    assert probe.ran == ["first"] and dispatcher.lock("a").locked()
+    release.set()
+    assert await asyncio.gather(first, second) == ["awaited", "second"]
+    assert probe.ran == ["first", "awaited", "second"]
+    assert not dispatcher.lock("a").locked()
+
+
+async def test_a_job_queued_behind_the_thread_runs_without_a_turn_of_the_loop(
+        dispatcher: Dispatcher, probe: Probe) -> None:
+    first = dispatcher.submit_blocking("a", "hold", ("first",), {}, _invoke)
+    await _until(lambda: probe.active == 1)
+    handed = dispatcher.submit_blocking("a", "hold", ("handed",), {}, _invoke)
+    probe.gate.set()
+    for _ in range(500):  # the loop is blocked: nothing it does can start `handed`
+        if probe.ran == ["first", "handed"]:
+            break
+        time.sleep(0.01)
+    assert probe.ran == ["first", "handed"]
+    assert await asyncio.gather(first, handed) == ["first", "handed"]
