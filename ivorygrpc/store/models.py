@@ -42,13 +42,16 @@ def json_dumps(value: Any) -> str:
         return json.dumps(_finite(value), allow_nan=False, separators=(",", ":"))
 
 
-def _finite(value: Any) -> Any:
+def _finite(value: Any, path: frozenset[int] = frozenset()) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
+    if isinstance(value, dict | list | tuple):
+        if id(value) in path:  # as json.dumps says it, instead of recursing without end
+            raise ValueError("Circular reference detected")
+        inner = path | {id(value)}
+        if isinstance(value, dict):
+            return {k: _finite(v, inner) for k, v in value.items()}
+        return [_finite(v, inner) for v in value]
     return value
 
 

@@ -81,6 +81,18 @@ def test_output_none_and_non_finite_floats(store: Store) -> None:
     assert store.calls.get(falsy.id).output == 0  # type: ignore[union-attr]
 
 
+def test_a_circular_value_is_a_clean_value_error_and_shared_values_are_fine(
+        store: Store) -> None:
+    looped: list[object] = [float("nan")]
+    looped.append(looped)
+    with pytest.raises(ValueError, match="Circular reference"):
+        start(store, arguments={"x": looped})
+    assert store.calls.list() == []
+    shared = [float("inf")]
+    record, _ = start(store, arguments={"a": shared, "b": [shared, shared]})
+    assert record.arguments == {"a": ["Infinity"], "b": [["Infinity"], ["Infinity"]]}
+
+
 def test_nul_in_keys_is_rejected(store: Store) -> None:
     with pytest.raises(ValueError, match="request_id"):
         start(store, request_id="a\x00b")
