@@ -197,9 +197,11 @@ class Dispatcher:
 
         def await_result(result: Awaitable[Any], awaited: threading.Event) -> None:
             def then(task: asyncio.Future[Any]) -> None:
-                error = asyncio.CancelledError() if task.cancelled() else task.exception()
-                settle(None if error is not None else task.result(), error)
-                awaited.set()
+                try:
+                    error = asyncio.CancelledError() if task.cancelled() else task.exception()
+                    settle(None if error is not None else task.result(), error)
+                finally:
+                    awaited.set()
             asyncio.ensure_future(result).add_done_callback(then)
 
         def settle(result: Any, error: BaseException | None) -> None:  # on the loop
