@@ -31,7 +31,7 @@ from ivorygrpc.paging import PageTokens, page_size, split_page
 from ivorygrpc.services.context import Context, caller_of
 from ivorygrpc.services.errors import abort, rpc_errors
 from ivorygrpc.services.run_convert import (
-    event_message,
+    fill_event,
     heartbeat_message,
     mode_from_message,
     run_message,
@@ -291,7 +291,8 @@ class ExecuteServicer(pb_grpc.ExecuteServiceServicer):
     def _response(self, event: EventRecord) -> pb.StreamRunEventsResponse:
         cached = self._converted.get(event.sequence)
         if cached is None:
-            cached = pb.StreamRunEventsResponse(event=event_message(event))
+            cached = pb.StreamRunEventsResponse()
+            fill_event(cached.event, event)
             self._converted[event.sequence] = cached
             if len(self._converted) > _CACHE:
                 self._converted.popitem(last=False)

@@ -73,7 +73,16 @@ def run_message(run: RunRecord, queue_position: int, *, plan: Mapping[str, Any] 
 
 def event_message(event: EventRecord) -> run_pb2.RunEvent:
     """The `RunEvent` message of a stored event."""
-    msg = run_pb2.RunEvent(sequence=event.sequence, run_id=event.run_id)
+    msg = run_pb2.RunEvent()
+    fill_event(msg, event)
+    return msg
+
+
+def fill_event(msg: run_pb2.RunEvent, event: EventRecord) -> None:
+    """Fill an empty `RunEvent` from a stored event, in place (a message that holds
+    the event, like a stream's response, needs no copy of it)."""
+    msg.sequence = event.sequence
+    msg.run_id = event.run_id
     _set_time(msg.time, event.time)
     target = getattr(msg, event.kind)
     direct = _DIRECT.get(event.kind)
@@ -81,7 +90,6 @@ def event_message(event: EventRecord) -> run_pb2.RunEvent:
         _parse(event.payload, target)
     else:
         _fill(direct, event.payload, target)
-    return msg
 
 
 def _fill(direct: Callable[[Mapping[str, Any], Any], None], data: Mapping[str, Any],
