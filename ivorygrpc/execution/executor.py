@@ -45,16 +45,9 @@ from ivorygrpc.execution.events import (
 )
 from ivorygrpc.execution.inputs import convert_input
 from ivorygrpc.execution.names import FINAL_STATES, state_name
-from ivorygrpc.execution.plan import (
-    CheckedWorkflow,
-    CsvMode,
-    Mode,
-    RepeatMode,
-    RowsMode,
-    RunPlan,
-    check_workflow,
-)
+from ivorygrpc.execution.plan import CheckedWorkflow, RunPlan, check_workflow
 from ivorygrpc.execution.queue_order import GAP, QueueOrder
+from ivorygrpc.execution.run_modes import CsvMode, Mode, RepeatMode, RowsMode
 from ivorygrpc.execution.runner import Outcome, Runner, RunnerDeps
 from ivorygrpc.store import Store
 from ivorygrpc.store._common import utc_now

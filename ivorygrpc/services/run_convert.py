@@ -20,8 +20,8 @@ from google.protobuf import duration_pb2, json_format, message, struct_pb2, time
 from ivorygrpc.errors import FieldViolation, InvalidArguments
 from ivorygrpc.execution.campaign_run import CampaignMode
 from ivorygrpc.execution.names import state_name
-from ivorygrpc.execution.plan import CsvMode, Mode, RepeatMode, RowsMode
 from ivorygrpc.execution.records import fold_phases
+from ivorygrpc.execution.run_modes import CsvMode, Mode, RepeatMode, RowsMode
 from ivorygrpc.services.campaign_convert import campaign_mode
 from ivorygrpc.services.convert import timestamp
 from ivorygrpc.store.records import RUN_STATES, EventRecord, RunRecord

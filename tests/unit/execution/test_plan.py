@@ -15,17 +15,8 @@ from ivorygrpc.deck.decode import from_json
 from ivorygrpc.deck.introspect import introspect_module
 from ivorygrpc.deck.model import DeckSpec
 from ivorygrpc.errors import FieldViolation, InvalidArguments
-from ivorygrpc.execution.plan import (
-    CsvMode,
-    Mode,
-    RepeatMode,
-    RowsMode,
-    RunPlan,
-    check_workflow,
-    csv_template,
-    lookup_from_source,
-    plan_run,
-)
+from ivorygrpc.execution.plan import RunPlan, check_workflow, lookup_from_source, plan_run
+from ivorygrpc.execution.run_modes import CsvMode, Mode, RepeatMode, RowsMode, csv_template
 from ivorygrpc.workflow.parameters import run_parameters
 
 # -- a tiny deck --------------------------------------------------------------------------------
