@@ -14,7 +14,6 @@ import asyncio
 import dataclasses
 import logging
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -45,9 +44,10 @@ from ivorygrpc.execution.events import (
 )
 from ivorygrpc.execution.inputs import convert_input
 from ivorygrpc.execution.names import FINAL_STATES, state_name
-from ivorygrpc.execution.plan import CheckedWorkflow, RunPlan, check_workflow
+from ivorygrpc.execution.plan import RunPlan
 from ivorygrpc.execution.queue_order import GAP, QueueOrder
 from ivorygrpc.execution.run_modes import CsvMode, Mode, RepeatMode, RowsMode
+from ivorygrpc.execution.run_planner import RunPlanner
 from ivorygrpc.execution.runner import Outcome, Runner, RunnerDeps
 from ivorygrpc.store import Store
 from ivorygrpc.store._common import utc_now
@@ -58,17 +58,12 @@ from ivorygrpc.store.records import (
     RunOp,
     RunRecord,
     UpdateRun,
-    WorkflowRecord,
 )
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_NAME = 200
 SETTLE_SECONDS = 5.0  # how long a control call waits for the runner to record its decision
-CHECKED_WORKFLOWS = 256  # checked workflows kept for CreateRun, by (name, version asked)
-INLINE_SAMPLES = 1000  # a repeat of at most this many samples is planned in the event loop
-
-_Checked = tuple[int, WorkflowRecord, CheckedWorkflow]  # (workflows.changes, record, check)
 
 
 class Executor:
@@ -93,7 +88,7 @@ class Executor:
         self._current: tuple[str, RunControl, asyncio.Task[None]] | None = None
         self._active = ""  # the run that holds the deck: set at its start, cleared at its end
         self._creating: dict[tuple[str, str], asyncio.Future[None]] = {}
-        self._checked: OrderedDict[tuple[str, int | None], _Checked] = OrderedDict()
+        self._planner = RunPlanner(store, deps.deck)
         self._closed = False
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -186,12 +181,12 @@ class Executor:
             if self.campaigns is None:
                 raise Unimplemented("this server has no optimizer campaigns",
                                     reason="CAMPAIGN_NOT_AVAILABLE")
-            record = await asyncio.to_thread(self._workflow, workflow, version)
+            record = await asyncio.to_thread(self._planner.workflow, workflow, version)
             plan, mode, campaign = await asyncio.to_thread(
-                self.campaigns.plan, workflow, record.body, mode, batch_size, self._lookup,
-                self._source)
+                self.campaigns.plan, workflow, record.body, mode, batch_size,
+                self._planner.lookup, self._planner.source)
         else:
-            record, plan = await self._plan(workflow, version, mode, batch_size)
+            record, plan = await self._planner.plan(workflow, version, mode, batch_size)
         run_id = uuid.uuid4().hex
         now = utc_now()
         # The place in the queue is taken and the insert submitted under the lock (no
@@ -233,67 +228,6 @@ class Executor:
             self._records[run_id] = run
         self._start_next()
         return run
-
-    def _workflow(self, name: str, version: int | None) -> WorkflowRecord:
-        record = self.store.workflows.get(name, version)
-        if record is None:
-            what = name if version is None else f"{name} version {version}"
-            raise NotFound("workflow", what, reason="WORKFLOW_NOT_FOUND")
-        return record
-
-    async def _plan(self, name: str, version: int | None, mode: Mode,
-                    batch_size: int) -> tuple[WorkflowRecord, RunPlan]:
-        """The workflow and the run's plan. The checked workflow is kept (validating and
-        pinning it reads the library): saved versions never change, and any change to
-        the library (a new latest version, a callee saved or deleted, a name deleted and
-        made anew) drops every kept check, so a kept one is what checking again would
-        give."""
-        key = (name, version)
-        changes = self.store.workflows.changes
-        found = self._checked.get(key)
-        if found is None or found[0] != changes:
-            if found is not None:
-                self._checked.clear()  # every entry is older than this change
-            # one thread hop for the reads, the check and the plan
-            fresh, plan = await asyncio.to_thread(self._check_and_plan, name, version, mode,
-                                                  batch_size)
-            self._keep(key, fresh)
-            if isinstance(plan, InvalidArguments):
-                raise plan
-            return fresh[1], plan
-        self._checked.move_to_end(key)
-        _, record, checked = found
-        if isinstance(mode, RepeatMode) and _samples(mode, batch_size) <= INLINE_SAMPLES:
-            return record, checked.plan(mode, batch_size)
-        return record, await asyncio.to_thread(checked.plan, mode, batch_size)
-
-    def _check_and_plan(self, name: str, version: int | None, mode: Mode,
-                        batch_size: int) -> tuple[_Checked, RunPlan | InvalidArguments]:
-        """In a worker thread: read and check the workflow (raises NotFound), then plan
-        (a refusal is returned, so the check is kept all the same)."""
-        changes = self.store.workflows.changes  # before the reads: see `_plan`
-        record = self._workflow(name, version)
-        checked = check_workflow(name, record.body, self.deps.deck, self._lookup,
-                                 source=self._source)
-        try:
-            plan: RunPlan | InvalidArguments = checked.plan(mode, batch_size)
-        except InvalidArguments as exc:
-            plan = exc
-        return (changes, record, checked), plan
-
-    def _keep(self, key: tuple[str, int | None], found: _Checked) -> None:
-        self._checked[key] = found
-        self._checked.move_to_end(key)
-        while len(self._checked) > CHECKED_WORKFLOWS:
-            self._checked.popitem(last=False)
-
-    def _lookup(self, name: str, version: int | None) -> Mapping[str, Any] | None:
-        record = self.store.workflows.get(name, version)
-        return record.body if record is not None else None
-
-    def _source(self, name: str, version: int | None) -> tuple[int, Mapping[str, Any]] | None:
-        record = self.store.workflows.get(name, version)
-        return (record.version, record.body) if record is not None else None
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -579,14 +513,6 @@ def _check_name(name: str, field: str, *, allow_empty: bool = False) -> None:
     if not 1 <= len(name) <= MAX_NAME or not name.isprintable():
         raise InvalidArguments([FieldViolation(
             field, f"must be 1 to {MAX_NAME} printable characters")])
-
-
-def _samples(mode: RepeatMode, batch_size: int) -> int:
-    """How many samples a repeat asks for (large when it is malformed: planned in a thread,
-    where the plan refuses it)."""
-    if type(mode.count) is not int or type(batch_size) is not int:
-        return INLINE_SAMPLES + 1
-    return mode.count * batch_size
 
 
 def _queued_record(insert: InsertRun) -> RunRecord:
