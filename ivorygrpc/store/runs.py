@@ -14,7 +14,8 @@ portable and, on PostgreSQL, count values of uncommitted or rolled-back transact
 
 Inside a batch, events are inserted together just before the next `DeleteRun` or at
 the end: events reference nothing, so only a delete cares whether they were written
-before it. Consecutive `InsertRun`s become one multi-row insert.
+before it. Consecutive `InsertRun`s become one multi-row insert (`run_ops.group_ops`
+checks the ops and makes these groups).
 
 Appending events and updating a run by id happen once or more per workflow step, so they
 run prebuilt SQL on the driver's cursor of the same connection and transaction (`_Sql`;
@@ -27,7 +28,7 @@ from __future__ import annotations
 import builtins
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import fields
 from datetime import datetime
 from typing import Any, cast
 
@@ -49,13 +50,12 @@ from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ivorygrpc.errors import AlreadyExists, NotFound
+from ivorygrpc.errors import AlreadyExists
 from ivorygrpc.store._common import (
     Repository,
     aware,
     check_limit,
     check_text,
-    clean_text,
     utc_now,
 )
 from ivorygrpc.store.driver_sql import DriverSql, json_text
@@ -71,13 +71,18 @@ from ivorygrpc.store.records import (
     RUN_FIELDS,
     RUN_ORDERS,
     RUN_STATES,
-    AppendEvent,
-    DeleteRun,
     EventRecord,
     InsertRun,
     RunOp,
     RunRecord,
-    UpdateRun,
+)
+from ivorygrpc.store.run_ops import (
+    QUEUED,
+    RESOURCE,
+    TARGET,
+    WriteStep,
+    group_ops,
+    run_not_found,
 )
 
 RUNS = cast(Table, RunRow.__table__)
@@ -87,11 +92,7 @@ MARK = cast(Table, RunEventMarkRow.__table__)
 RUN_COLUMNS = tuple(RUNS.c[f.name] for f in fields(RunRecord))
 EVENT_COLUMNS = tuple(EVENTS.c[f.name] for f in fields(EventRecord))
 BY_CREATE_TIME, BY_QUEUE = RUN_ORDERS
-QUEUED = "queued"
-RESOURCE = "run"
-KIND_LENGTH = 32  # run_events.kind is VARCHAR(32)
 MARK_ID = 1
-TARGET = "target_run_id"  # the key of the run an UPDATE is for
 # Statements of the hot paths, built once (SQLAlchemy then reuses their cache keys).
 _GET_RUN = select(*RUN_COLUMNS).where(RUNS.c.id == bindparam("run_id"))
 _BY_REQUEST_ID = select(*RUN_COLUMNS).where(RUNS.c.submitter == bindparam("submitter"),
@@ -164,16 +165,6 @@ class _Sql(DriverSql):
         return value
 
 
-@dataclass
-class _Step:
-    """Consecutive ops of one kind: "insert", "update" (same columns), "delete" or "events"."""
-
-    kind: str
-    rows: builtins.list[dict[str, Any]] = field(default_factory=builtins.list)
-    plans: builtins.list[dict[str, Any]] = field(default_factory=builtins.list)
-    keys: tuple[str, ...] = ()
-
-
 class RunRepository(Repository):
     """Runs and events: batched writes (`apply`), lookups, keyset pages, event replay."""
 
@@ -194,7 +185,7 @@ class RunRepository(Repository):
         (reason RUN_EXISTS) for a taken id or a (submitter, request_id) already used;
         either rolls back the whole batch.
         """
-        steps = _plan(ops)
+        steps = group_ops(ops)
         if not steps:
             return []
         inserts = [op for op in ops if isinstance(op, InsertRun)]
@@ -216,7 +207,7 @@ class RunRepository(Repository):
             raise exc.orig from None  # a value the JSON serializer refused
         return appended
 
-    def _write(self, steps: builtins.list[_Step], connection: Connection,
+    def _write(self, steps: builtins.list[WriteStep], connection: Connection,
                cursor: DBAPICursor) -> builtins.list[EventRecord]:
         sql = self._sql
         appended: builtins.list[EventRecord] = []
@@ -396,113 +387,6 @@ def run_cursor(record: RunRecord, order: str = BY_CREATE_TIME) -> tuple[str, ...
     raise ValueError(f"order must be one of {', '.join(map(repr, RUN_ORDERS))}, not {order!r}")
 
 
-# -- apply: checking and grouping the operations ----------------------------------------------
-
-def _plan(ops: Sequence[RunOp]) -> builtins.list[_Step]:
-    """Check every op and group them into steps (nothing is written yet)."""
-    steps: builtins.list[_Step] = []
-    events: builtins.list[dict[str, Any]] = []
-    for op in ops:
-        if isinstance(op, AppendEvent):
-            events.append(_event_row(op))
-        elif isinstance(op, UpdateRun):
-            values = _update_values(op)
-            keys = tuple(sorted(values))
-            last = steps[-1] if steps else None
-            if last is None or last.kind != "update" or last.keys != keys:
-                last = _Step("update", keys=keys)
-                steps.append(last)
-            last.rows.append({TARGET: _run_id(op.run_id), **values})
-        elif isinstance(op, InsertRun):
-            run, plan = _insert_rows(op)
-            if not steps or steps[-1].kind != "insert":
-                steps.append(_Step("insert"))
-            steps[-1].rows.append(run)
-            steps[-1].plans.append(plan)
-        elif isinstance(op, DeleteRun):
-            if events:
-                steps.append(_Step("events", rows=events))
-                events = []
-            steps.append(_Step("delete", rows=[{TARGET: _run_id(op.run_id)}]))
-        else:
-            raise TypeError(f"not a run operation: {op!r}")
-    if events:
-        steps.append(_Step("events", rows=events))
-    return steps
-
-
-def _run_id(run_id: str) -> str:
-    """The id of a run to change: a NUL cannot be stored, so that run cannot exist."""
-    if not isinstance(run_id, str):
-        raise TypeError("run_id must be a str")
-    if "\x00" in run_id or not run_id:
-        raise _not_found(run_id)
-    return run_id
-
-
-def _insert_rows(op: InsertRun) -> tuple[dict[str, Any], dict[str, Any]]:
-    check_text(id=op.id, workflow=op.workflow, submitter=op.submitter,
-               request_id=op.request_id)
-    if not op.id:
-        raise ValueError("a run id must not be empty")
-    for name in ("workflow_version", "batch_size", "position"):
-        _integer(name, getattr(op, name))
-    for name in ("mode", "options", "plan", "progress"):
-        _dict(name, getattr(op, name))
-    run = {"id": op.id, "display_name": clean_text(op.display_name), "workflow": op.workflow,
-           "workflow_version": op.workflow_version, "submitter": op.submitter,
-           "request_id": op.request_id, "mode": op.mode, "batch_size": op.batch_size,
-           "options": op.options, "state": QUEUED, "position": op.position, "pause": None,
-           "progress": op.progress, "error": None,
-           "created_at": aware("created_at", op.created_at), "started_at": None,
-           "finished_at": None}
-    return run, {"run_id": op.id, "plan": op.plan}
-
-
-def _update_values(op: UpdateRun) -> dict[str, Any]:
-    unknown = set(op.fields) - set(RUN_FIELDS)
-    if unknown:
-        raise ValueError(f"UpdateRun cannot set {', '.join(sorted(unknown))} "
-                         f"(only {', '.join(RUN_FIELDS)})")
-    values = dict(op.fields)
-    for name, value in values.items():
-        if name == "display_name":
-            if not isinstance(value, str):
-                raise TypeError("display_name must be a str")
-            values[name] = clean_text(value)
-        elif name == "state":
-            if value not in RUN_STATES:
-                raise ValueError(f"state must be one of {', '.join(RUN_STATES)}, not {value!r}")
-        elif name == "position":
-            if value is not None:
-                _integer(name, value)
-        elif name in ("started_at", "finished_at"):
-            if value is not None:
-                values[name] = aware(name, value)
-        elif name == "progress" or value is not None:  # pause, error: None clears them
-            _dict(name, value)
-    return values
-
-
-def _event_row(op: AppendEvent) -> dict[str, Any]:
-    check_text(run_id=op.run_id, kind=op.kind)
-    if not op.kind or len(op.kind) > KIND_LENGTH:
-        raise ValueError(f"an event kind has 1 to {KIND_LENGTH} characters: {op.kind!r}")
-    _dict("payload", op.payload)
-    return {"run_id": op.run_id, "time": aware("time", op.time), "kind": op.kind,
-            "payload": json_text(op.payload)}  # the stored text, bound as it is
-
-
-def _integer(name: str, value: Any) -> None:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int")
-
-
-def _dict(name: str, value: Any) -> None:
-    if not isinstance(value, dict):
-        raise TypeError(f"{name} must be a dict")
-
-
 # -- apply: the statements ----------------------------------------------------------------------
 
 def _append(sql: _Sql, cursor: DBAPICursor,
@@ -526,21 +410,21 @@ def _append(sql: _Sql, cursor: DBAPICursor,
             for sequence, row in zip(sequences, rows, strict=True)]
 
 
-def _update(sql: _Sql, connection: Connection, cursor: DBAPICursor, step: _Step) -> None:
+def _update(sql: _Sql, connection: Connection, cursor: DBAPICursor, step: WriteStep) -> None:
     """Each run of `step` by id, in order; NotFound for the first one that does not exist."""
     if not step.keys:  # nothing to set: the run must exist all the same
         ids = [row[TARGET] for row in step.rows]
         found = set(connection.scalars(select(RUNS.c.id).where(RUNS.c.id.in_(set(ids)))))
         missing = next((run_id for run_id in ids if run_id not in found), None)
         if missing is not None:
-            raise _not_found(missing)
+            raise run_not_found(missing)
         return
     statement = sql.update(step.keys)
     for row in step.rows:
         cursor.execute(statement, (*(sql.field(name, row[name]) for name in step.keys),
                                    row[TARGET]))
         if cursor.rowcount != 1:  # the id is the primary key: 0 rows means no such run
-            raise _not_found(row[TARGET])
+            raise run_not_found(row[TARGET])
 
 
 def _one(cursor: DBAPICursor) -> Any:
@@ -553,7 +437,7 @@ def _one(cursor: DBAPICursor) -> Any:
 def _delete(connection: Connection, run_id: str) -> None:
     connection.execute(delete(PLANS).where(PLANS.c.run_id == run_id))
     if connection.execute(delete(RUNS).where(RUNS.c.id == run_id)).rowcount == 0:
-        raise _not_found(run_id)
+        raise run_not_found(run_id)
     connection.execute(RAISE_MARK)
     connection.execute(delete(EVENTS).where(EVENTS.c.run_id == run_id))
 
@@ -586,7 +470,3 @@ def _cursor(after: tuple[str, ...]) -> tuple[str, str]:
 
 def _run(row: Any) -> RunRecord:
     return RunRecord(*row)
-
-
-def _not_found(run_id: str) -> NotFound:
-    return NotFound(RESOURCE, run_id, reason="RUN_NOT_FOUND")
