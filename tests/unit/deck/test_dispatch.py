@@ -232,3 +232,22 @@ async def test_a_job_queued_behind_the_thread_runs_without_a_turn_of_the_loop(
         time.sleep(0.01)
     assert probe.ran == ["first", "handed"]
     assert await asyncio.gather(first, handed) == ["first", "handed"]
+
+
+def test_a_thread_waiting_for_an_awaitable_of_a_closed_loop_moves_on(probe: Probe) -> None:
+    dispatcher = Dispatcher({("a", "hold"): probe.hold})
+    probe.gate.set()
+    loop = asyncio.new_event_loop()
+    never = loop.create_future()  # the awaitable the job hands back; nothing completes it
+
+    async def submit() -> None:
+        dispatcher.submit_blocking("a", "hold", ("x",), {}, lambda invoke: (invoke(), never)[1])
+        await _until(lambda: probe.ran == ["x"])
+        await asyncio.sleep(0.05)  # the thread now waits for the loop to await `never`
+
+    loop.run_until_complete(submit())
+    loop.close()  # without awaiting it: the thread must not wait forever
+    done = threading.Thread(target=dispatcher.close)
+    done.start()
+    done.join(5)
+    assert not done.is_alive()
