@@ -82,6 +82,7 @@ class Problems:
         self.fields: set[str] = {v.field for v in violations}
 
     def add(self, field_path: str, description: str) -> None:
+        """Record that `field_path` is wrong, and why."""
         self.violations.append(FieldViolation(field_path, description))
         self.fields.add(field_path)
 
@@ -103,6 +104,8 @@ class SampleConverter:
 
     def iterations(self, mode: Mode, batch: int | None,
                    max_samples: int) -> list[list[dict[str, Any]]] | None:
+        """The converted samples of every main iteration, `batch` per iteration; None
+        when a problem was recorded with the planner (or `batch` is None)."""
         if isinstance(mode, RepeatMode):
             return self._repeat(mode, batch, max_samples)
         if isinstance(mode, RowsMode):
