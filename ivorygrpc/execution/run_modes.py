@@ -104,8 +104,9 @@ class SampleConverter:
 
     def iterations(self, mode: Mode, batch: int | None,
                    max_samples: int) -> list[list[dict[str, Any]]] | None:
-        """The converted samples of every main iteration, `batch` per iteration; None
-        when a problem was recorded with the planner (or `batch` is None)."""
+        """The converted samples of every main iteration, `batch` per iteration, or None
+        when they cannot be made; every problem is recorded with the planner, which the
+        caller checks before using the result."""
         if isinstance(mode, RepeatMode):
             return self._repeat(mode, batch, max_samples)
         if isinstance(mode, RowsMode):
