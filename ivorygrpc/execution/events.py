@@ -205,24 +205,13 @@ class Staged:
         when this batch was already taken by one: then it commits with that group or
         the next, and `future` tells when.
         """
-        log = self._log
-        with log._mutex:
-            if log._busy or log._loop is None or self._batch not in log._pending:
-                return False
-            group, log._pending = log._pending, []
-            log._busy = True
-        whole, results = log._apply(group)
-        log._loop.call_soon_threadsafe(log._finish, group, whole, results)
-        outcome = results[group.index(self._batch)]
-        if isinstance(outcome, Exception):
-            raise outcome
-        return True
+        return self._log._commit_in_thread(self._batch)
 
     def release(self) -> asyncio.Future[list[EventRecord]]:
         """In the loop: make sure the batch gets committed (wakes the writer if it still
         waits); returns `future`."""
-        if not self._batch.future.done() and self._log._wakeup is not None:
-            self._log._wakeup.set()
+        if not self._batch.future.done():
+            self._log._wake()
         return self._batch.future
 
 
@@ -236,7 +225,7 @@ class EventLog:
 
     def __init__(self, store: Store) -> None:
         self._store = store
-        # _pending and _busy are shared with worker threads (`Staged.commit_here`)
+        # _pending and _busy are shared with worker threads (`_commit_in_thread`)
         self._mutex = threading.Lock()
         self._pending: list[_Batch] = []
         self._busy = False  # a group is being committed (by the writer task or a thread)
@@ -302,8 +291,7 @@ class EventLog:
         the lock: concurrent callers then share one transaction.
         """
         batch = self._queue(ops)
-        if self._wakeup is not None:
-            self._wakeup.set()
+        self._wake()
         return batch.future
 
     def stage(self, ops: Sequence[RunOp]) -> Staged:
@@ -362,14 +350,34 @@ class EventLog:
 
     # -- the writer ------------------------------------------------------------------------------
 
-    def _take(self) -> list[_Batch] | None:
-        """Every waiting batch, marking the log busy; None when busy or nothing waits."""
+    def _take(self, including: _Batch | None = None) -> list[_Batch] | None:
+        """Every waiting batch, marking the log busy; None when busy, when nothing waits,
+        or when `including` is given and no longer waits."""
         with self._mutex:
-            if self._busy or not self._pending:
+            if self._busy or not self._pending or (
+                    including is not None and including not in self._pending):
                 return None
             group, self._pending = self._pending, []
             self._busy = True
             return group
+
+    def _commit_in_thread(self, batch: _Batch) -> bool:
+        """`Staged.commit_here`: the writer's turn, taken by a worker thread."""
+        loop = self._loop
+        group = self._take(batch) if loop is not None else None
+        if loop is None or group is None:
+            return False
+        whole, results = self._apply(group)
+        loop.call_soon_threadsafe(self._finish, group, whole, results)
+        outcome = results[group.index(batch)]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return True
+
+    def _wake(self) -> None:
+        """Let the writer task look for waiting batches (in the loop)."""
+        if self._wakeup is not None:
+            self._wakeup.set()
 
     async def _writer(self) -> None:
         assert self._wakeup is not None
@@ -436,8 +444,8 @@ class EventLog:
         with self._mutex:
             self._busy = False
             waiting = bool(self._pending)
-        if (waiting or self._closing) and self._wakeup is not None:
-            self._wakeup.set()
+        if waiting or self._closing:
+            self._wake()
 
     def _publish(self, events: list[EventRecord]) -> None:
         """Hand `events` (in sequence order) to every matching subscriber, without waiting."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ivorygrpc.deck.codec import BoundCall, OperationCodec, result_to_json
@@ -47,19 +48,17 @@ def commit_then_call(staged: Staged, invoke: Callable[[], Any]) -> Any:
     return invoke()
 
 
+@dataclass(frozen=True, eq=False)  # compared by identity, as the runner's other actions
 class InstrumentCall:
     """One call of a deck method for one sample; saves the result as the step asks."""
 
-    def __init__(self, dispatcher: Dispatcher, instrument: str, method: str,
-                 codec: OperationCodec, bound: BoundCall, save_as: list[str],
-                 sample: Sample) -> None:
-        self._dispatcher = dispatcher
-        self._instrument = instrument
-        self._method = method
-        self._codec = codec
-        self._bound = bound
-        self._save_as = save_as
-        self._sample = sample
+    _dispatcher: Dispatcher
+    _instrument: str
+    _method: str
+    _codec: OperationCodec
+    _bound: BoundCall
+    _save_as: list[str]
+    _sample: Sample
 
     async def __call__(self) -> Any:
         """Call the method (its step's start must already be committed)."""

@@ -102,8 +102,22 @@ def type_info(t: TypeSpec, _depth: int = 0) -> instrument_pb2.TypeInfo:
 def timestamp(value: datetime.datetime) -> timestamp_pb2.Timestamp:
     """A Timestamp message of an aware datetime."""
     stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
+    set_timestamp(stamp, value)
     return stamp
+
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def set_timestamp(target: timestamp_pb2.Timestamp, value: datetime.datetime) -> None:
+    """`target.FromDatetime(value)`, without its Python time-tuple work for aware times
+    (run events and answers set several per step)."""
+    if value.tzinfo is None:
+        target.FromDatetime(value)
+        return
+    since = value - _EPOCH
+    target.seconds = since.days * 86_400 + since.seconds
+    target.nanos = since.microseconds * 1000
 
 
 def parse_etag(etag: str) -> int | None:

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
-from google.protobuf import duration_pb2, json_format, message, struct_pb2, timestamp_pb2
+from google.protobuf import duration_pb2, json_format, message, struct_pb2
 
 from ivorygrpc.errors import FieldViolation, InvalidArguments
 from ivorygrpc.execution.campaign_run import CampaignMode
@@ -23,7 +22,7 @@ from ivorygrpc.execution.names import state_name
 from ivorygrpc.execution.records import fold_phases
 from ivorygrpc.execution.run_modes import CsvMode, Mode, RepeatMode, RowsMode
 from ivorygrpc.services.campaign_convert import campaign_mode
-from ivorygrpc.services.convert import timestamp
+from ivorygrpc.services.convert import set_timestamp
 from ivorygrpc.store.records import RUN_STATES, EventRecord, RunRecord
 from ivorygrpc.v1 import run_pb2
 
@@ -57,11 +56,11 @@ def run_message(run: RunRecord, queue_position: int, *, plan: Mapping[str, Any] 
     _fill(_progress_event, run.progress, msg.progress)
     if run.error:
         _parse(run.error, msg.error)
-    msg.create_time.CopyFrom(timestamp(run.created_at))
+    set_timestamp(msg.create_time, run.created_at)
     if run.started_at is not None:
-        msg.start_time.CopyFrom(timestamp(run.started_at))
+        set_timestamp(msg.start_time, run.started_at)
     if run.finished_at is not None:
-        msg.end_time.CopyFrom(timestamp(run.finished_at))
+        set_timestamp(msg.end_time, run.finished_at)
     if plan is not None:
         for samples in plan.get("iterations") or []:
             _parse({"samples": samples}, msg.iterations.add())
@@ -83,7 +82,7 @@ def fill_event(msg: run_pb2.RunEvent, event: EventRecord) -> None:
     the event, like a stream's response, needs no copy of it)."""
     msg.sequence = event.sequence
     msg.run_id = event.run_id
-    _set_time(msg.time, event.time)
+    set_timestamp(msg.time, event.time)
     target = getattr(msg, event.kind)
     direct = _DIRECT.get(event.kind)
     if direct is None:
@@ -101,19 +100,6 @@ def _fill(direct: Callable[[Mapping[str, Any], Any], None], data: Mapping[str, A
     except (TypeError, ValueError, KeyError, AttributeError, json_format.ParseError):
         target.Clear()
         _parse(data, target)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _set_time(target: timestamp_pb2.Timestamp, moment: datetime) -> None:
-    """`target.FromDatetime(moment)` without its Python time-tuple work (aware times)."""
-    if moment.tzinfo is None:
-        target.FromDatetime(moment)
-        return
-    since = moment - _EPOCH
-    target.seconds = since.days * 86_400 + since.seconds
-    target.nanos = since.microseconds * 1000
 
 
 def _set_duration(target: duration_pb2.Duration, text: str) -> None:

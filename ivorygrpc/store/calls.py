@@ -40,6 +40,8 @@ _COLUMNS = tuple(column.name for column in CALLS.columns)
 _JSON_COLUMNS = ("arguments", "output")
 _FINISHED = ("state", "finished_at", "output", "error_type", "error_message")
 T = TypeVar("T")
+
+
 class _Sql(DriverSql):
     """The two hot statements of call records."""
 
@@ -237,7 +239,6 @@ class CallRepository(Repository):
                     state="failed", finished_at=self._now(), error_type=INTERRUPTED,
                     error_message=INTERRUPTED_MESSAGE)))
             return result.rowcount
-
 
 
 def _record(row: Any) -> CallRecord:

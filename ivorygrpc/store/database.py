@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
@@ -177,6 +178,7 @@ def _seed(connection: Connection) -> None:
 _REVISION = re.compile(r'^(down_)?revision(?:: [^=]+)? = (?:"([^"]+)"|None)$', re.MULTILINE)
 
 
+@functools.cache  # the files ship with the package: read them once per process
 def head_revision() -> str | None:
     """The newest migration's revision, read from the migration files without importing
     Alembic; None when the files do not form one simple chain (then ask Alembic)."""

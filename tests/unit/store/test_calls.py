@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
@@ -258,41 +257,3 @@ def test_finish_from_the_started_record_keeps_the_first_outcome(store: Store) ->
     other, _ = start(store)
     with pytest.raises(KeyError):  # a record of another call is never used as the answer
         store.calls.finish("0" * 32, output=1, started=other)
-
-
-def test_a_duplicate_start_in_a_group_fails_alone(store: Store) -> None:
-    """Writes sharing a commit: the one that breaks the unique index is retried alone
-    and reports the earlier record; the others are committed once."""
-    gate = threading.Event()
-    holding = threading.Event()
-
-    def hold(cursor: Any) -> None:
-        holding.set()
-        gate.wait(10)
-
-    leader = threading.Thread(target=store.calls.group_commit.run, args=(hold,))
-    leader.start()
-    holding.wait(10)
-    results: list[tuple[CallRecord, bool]] = []
-    lock = threading.Lock()
-
-    def go(request_id: str) -> None:
-        found = start(store, request_id=request_id)
-        with lock:
-            results.append(found)
-
-    threads = [threading.Thread(target=go, args=(rid,)) for rid in ("k", "k", "x", "y")]
-    for thread in threads:
-        thread.start()
-    for _ in range(1000):
-        if len(store.calls.group_commit._queue) == 4:
-            break
-        time.sleep(0.01)
-    gate.set()
-    for thread in [leader, *threads]:
-        thread.join(10)
-    created = sorted(r.request_id for r, made in results if made)
-    assert created == ["k", "x", "y"]
-    ks = {r.id for r, _ in results if r.request_id == "k"}
-    assert len(ks) == 1  # the loser got the winner's record
-    assert sorted(r.request_id for r in store.calls.list()) == ["k", "x", "y"]

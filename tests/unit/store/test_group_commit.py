@@ -130,3 +130,30 @@ def test_opening_new_or_current_database_never_imports_alembic(tmp_path: Path, f
     done = subprocess.run([sys.executable, "-c", code, url], cwd=ROOT, capture_output=True,
                           text=True, timeout=60, check=True)
     assert done.stdout.strip() == "False"  # a new database is built from the models
+
+
+def test_a_duplicate_start_in_a_group_fails_alone(store: Store) -> None:
+    """Writes sharing a commit: the one that breaks the unique index is retried alone
+    and reports the earlier record; the others are committed once."""
+    leader, gate = _blocking_leader(store)
+    results: list[tuple[CallRecord, bool]] = []
+    lock = threading.Lock()
+
+    def go(request_id: str) -> None:
+        found = store.calls.start(instrument="pump", method="dispense", arguments={},
+                                  caller="alice", request_id=request_id)
+        with lock:
+            results.append(found)
+
+    threads = [threading.Thread(target=go, args=(rid,)) for rid in ("k", "k", "x", "y")]
+    for thread in threads:
+        thread.start()
+    _wait_until(lambda: len(store.calls.group_commit._queue) == 4)
+    gate.set()
+    for thread in [leader, *threads]:
+        thread.join(10)
+    created = sorted(r.request_id for r, made in results if made)
+    assert created == ["k", "x", "y"]
+    ks = {r.id for r, _ in results if r.request_id == "k"}
+    assert len(ks) == 1  # the loser got the winner's record
+    assert sorted(r.request_id for r in store.calls.list()) == ["k", "x", "y"]
