@@ -165,11 +165,23 @@ def table_rows(user: User, marker: str) -> list[dict[str, Any]]:
 
 async def logged_in(user: User, username: str = "admin", password: str = ADMIN_PASSWORD,
                     path: str = "/instruments") -> User:
-    """Log in through the Login page and wait until `path` is open."""
-    await user.open(f"/login?next={path}")
-    user.find("username").type(username)
-    user.find("password").type(password)
-    user.find("login-button").click()
-    await eventually(lambda: user.back_history and user.back_history[-1] == path)
+    """Log in through the Login page and wait until `path` is open.
+
+    A further simulated browser (`create_user`) now and then stays on the login page
+    after the click, with no answer and no error (one CI run in five this session;
+    never reproduced alone). One trace showed its next request carrying the first
+    browser's session cookie: NiceGUI's simulated browsers share one app and event
+    loop. Then it logs in once more; the second attempt must reach `path`."""
+    for last in (False, True):
+        await user.open(f"/login?next={path}")
+        user.find("username").type(username)
+        user.find("password").type(password)
+        user.find("login-button").click()
+        try:
+            await eventually(lambda: user.back_history and user.back_history[-1] == path)
+            break
+        except AssertionError:
+            if last:
+                raise
     await user.should_see(marker="page-title", retries=100)
     return user
